@@ -134,3 +134,76 @@ def _profiles(args: argparse.Namespace) -> int:
 def _configure_profiles(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=_profiles)
+
+# %% ../nbs/90_cli.ipynb #0e04c866
+from .core import ConfigError
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else "…" + text[-(width - 1):]
+
+def _relative_name(path: str, roots: list[Path]) -> str:
+    "`path` relative to the folder argument it was found under, else as given."
+    for root in roots:
+        if root.is_dir():
+            try: return Path(path).relative_to(root).as_posix()
+            except ValueError: pass
+    return str(path)
+
+def _dicom_info(args: argparse.Namespace) -> int:
+    import numpy as np
+    from medgan_nb.dicom import read_dicom
+    image = read_dicom(args.file, force=args.force)
+    finite = image.pixels[np.isfinite(image.pixels)]
+    info = {"file": str(args.file), "modality": image.modality, "photometric": image.photometric,
+            "shape": list(image.pixels.shape), "units": image.units, "spacing_mm": list(image.spacing),
+            "range": [float(finite.min()), float(finite.max())] if finite.size else None,
+            "windows": [list(w) for w in image.windows], "meta": image.meta}
+    if args.json:
+        print(json.dumps(info, indent=2, default=str))
+        return 0
+    for key, value in info.items():
+        if key == "meta":
+            print("tags:")
+            for tag, tag_value in value.items():
+                print(f"  {tag:<26} {tag_value}")
+        else:
+            print(f"{key:<12} {value}")
+    return 0
+
+def _dicom_check(args: argparse.Namespace) -> int:
+    from medgan_nb.dicom import check_dicom_files, sample_dicom_folders
+    roots = [Path(p) for p in args.paths] + (list(sample_dicom_folders().values()) if args.samples else [])
+    if not roots:
+        raise ConfigError("medgan dicom check: name a FOLDER or FILE (or --samples for the offline sample files).")
+    rows, counts = check_dicom_files(roots, force=args.force)
+    summary = f"{len(rows)} files: {counts['OK']} OK, {counts['ERROR']} ERROR, {counts['CRASH']} CRASH"
+    if args.json:
+        print(json.dumps({"files": rows, "summary": counts, "total": len(rows)}, indent=1))
+    else:
+        print(f"{'file':<40} {'status':<6} {'modality':<8} {'shape':<18} range / reason")
+        for row in rows:
+            shape = "×".join(map(str, row["shape"])) if row["shape"] else ""
+            if row["status"] == "OK":
+                detail = f"{row['range'][0]:.0f} … {row['range'][1]:.0f} {row['units']}" if row["range"] else "empty"
+            else:
+                detail = row["message"]
+            print(f"{_shorten(_relative_name(row['file'], roots), 40):<40} {row['status']:<6} {row['modality']:<8} "
+                  f"{shape:<18} {detail}")
+        print(summary)
+    return 0 if counts["ERROR"] == counts["CRASH"] == 0 else 1
+
+@register_command("dicom", "DICOM files: `info FILE` (what a file holds) and `check FOLDER` (what loads, what fails and why)")
+def _configure_dicom(parser: argparse.ArgumentParser) -> None:
+    parser.set_defaults(handler=lambda args: parser.print_help() or 2)
+    subparsers = parser.add_subparsers(title="dicom commands", metavar="ACTION")
+    info = subparsers.add_parser("info", help="modality, shape, spacing, HU range, stored windows and tags of one file")
+    info.add_argument("file", type=Path, help="a DICOM file")
+    info.add_argument("--force", action="store_true", help="read files without the DICOM file header")
+    info.add_argument("--json", action="store_true", help="print JSON")
+    info.set_defaults(handler=_dicom_info)
+    check = subparsers.add_parser("check", help="try every file under FOLDER(s): a table of OK/ERROR with reasons")
+    check.add_argument("paths", nargs="*", help="folders (searched recursively) or files")
+    check.add_argument("--samples", action="store_true", help="also check pydicom's and pydicom-data's sample files")
+    check.add_argument("--force", action="store_true", help="read files without the DICOM file header")
+    check.add_argument("--json", action="store_true", help="print JSON: one row per file and the summary counts")
+    check.set_defaults(handler=_dicom_check)
