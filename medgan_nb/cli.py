@@ -207,3 +207,64 @@ def _configure_dicom(parser: argparse.ArgumentParser) -> None:
     check.add_argument("--force", action="store_true", help="read files without the DICOM file header")
     check.add_argument("--json", action="store_true", help="print JSON: one row per file and the summary counts")
     check.set_defaults(handler=_dicom_check)
+
+# %% ../nbs/90_cli.ipynb #57cbdc8b
+from .core import ConfigError
+
+def _option_value(text: str) -> tuple[str, object]:
+    "A `KEY=VALUE` option of `medgan data make`: the value read as JSON (numbers, lists, true/false), else as text."
+    key, separator, value = text.partition("=")
+    if not separator or not key.strip():
+        raise ConfigError(f"--option {text!r}: write KEY=VALUE, e.g. --option i0=5e3 or --option class_ratio=[90,9,1].")
+    try:
+        return key.strip(), json.loads(value)
+    except json.JSONDecodeError:
+        return key.strip(), value
+
+def _data_make(args: argparse.Namespace) -> int:
+    from medgan_nb.data import make_dataset, save_npz_dataset
+    settings = load_settings(args.profile)
+    n = args.n if args.n is not None else settings.n_train if args.split == "train" else settings[f"n_{args.split}"]
+    size = args.size if args.size is not None else settings.image_size
+    seed = args.seed if args.seed is not None else settings.seed
+    options = dict(_option_value(text) for text in args.option)
+    dataset = make_dataset(args.kind, n, size, seed, split=args.split, cache=False, **options)
+    path = save_npz_dataset(dataset, args.out)
+    classes = f"; classes {dataset.class_counts()}" if dataset.class_names and dataset.labels.ndim == 1 else ""
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB): {dataset!r}{classes}")
+    return 0
+
+def _data_show(args: argparse.Namespace) -> int:
+    from medgan_nb.data import load_npz_dataset, preview_images
+    from medgan_nb.show import save_grid
+    dataset = load_npz_dataset(args.file, split=args.split)
+    images, per_row = preview_images(dataset, args.n)
+    out = args.out or args.file.with_suffix(".png")
+    synthetic = bool(dataset.meta.get("synthetic", True))
+    save_grid(images, out, nrow=per_row, synthetic=synthetic)
+    layout = {"paired": "inputs above targets", "segmentation": "images above masks"}.get(dataset.task, "images")
+    print(f"wrote {out}: {layout} of {dataset!r}{' (marked SYNTHETIC)' if synthetic else ''}")
+    return 0
+
+@register_command("data", "datasets: `make` one (phantoms, physics) as .npz, `show` a .npz as a PNG grid")
+def _configure_data(parser: argparse.ArgumentParser) -> None:
+    from medgan_nb.data import DATASET_KINDS, MEDMNIST_SPLITS, SPLITS
+    parser.set_defaults(handler=lambda args: parser.print_help() or 2)
+    subparsers = parser.add_subparsers(title="data commands", metavar="ACTION")
+    make = subparsers.add_parser("make", help="build a dataset and save it as one .npz file")
+    make.add_argument("--kind", required=True, choices=list(DATASET_KINDS), help="what to make")
+    make.add_argument("--n", type=int, default=None, help="number of images (default: the profile's n_<split>)")
+    make.add_argument("--size", type=int, default=None, help="image size in pixels (default: the profile's image_size)")
+    make.add_argument("--seed", type=int, default=None, help="population seed (default: the profile's seed)")
+    make.add_argument("--split", choices=SPLITS, default="train", help="which subjects: train, val or test (disjoint)")
+    make.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                      help="an option of the kind, value as JSON (repeatable), e.g. i0=5e3 or class_ratio=[90,9,1]")
+    make.add_argument("--out", type=Path, required=True, help="the .npz file to write")
+    add_profile_argument(make)
+    make.set_defaults(handler=_data_make)
+    show = subparsers.add_parser("show", help="save a PNG grid of the first items of a .npz dataset")
+    show.add_argument("file", type=Path, help="a .npz from `medgan data make`, or a MedMNIST-format .npz")
+    show.add_argument("--out", type=Path, default=None, help="the PNG to write (default: FILE with .png)")
+    show.add_argument("--n", type=int, default=16, help="number of items")
+    show.add_argument("--split", choices=MEDMNIST_SPLITS, default="train", help="split of a MedMNIST file")
+    show.set_defaults(handler=_data_show)
