@@ -195,6 +195,11 @@ def apply_settings(settings: Settings) -> torch.device:
     return get_device(settings.get("device", "auto"))
 
 # %% ../nbs/00_core.ipynb #0437e87d
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike, mode: str = "wb", encoding: str | None = None) -> Iterator[IO]:
     "Open a temporary file beside `path` for writing; on success it replaces `path` atomically, on error it is removed."
@@ -208,6 +213,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb", encoding: str | None 
             yield file
             file.flush()
             os.fsync(file.fileno())
+        os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp makes owner-only files; use the usual mode
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
