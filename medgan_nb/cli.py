@@ -268,3 +268,58 @@ def _configure_data(parser: argparse.ArgumentParser) -> None:
     show.add_argument("--n", type=int, default=16, help="number of items")
     show.add_argument("--split", choices=MEDMNIST_SPLITS, default="train", help="split of a MedMNIST file")
     show.set_defaults(handler=_data_show)
+
+# %% ../nbs/90_cli.ipynb #165718b5
+import math
+
+def _train(args: argparse.Namespace) -> int:
+    from medgan_nb.train import cleanup_distributed, parse_overrides, train
+    overrides = parse_overrides(args.set)
+    for key in ("amp", "device", "seed"):
+        if getattr(args, key) is not None:
+            overrides[key] = getattr(args, key)
+    try:
+        trainer = train(task=args.task, model=args.model, data=args.data, profile=args.profile, out=args.out,
+                        steps=args.steps, resume=args.resume, progress=not args.no_progress, **overrides)
+    finally:
+        cleanup_distributed()
+    if trainer.is_main:
+        print(f"{trainer.run_dir.path}: step {trainer.step} of {trainer.config.steps}; "
+              f"last checkpoint {trainer.last_checkpoint}")
+    return 0
+
+@register_command("train", "train a GAN recipe (synthesis: dcgan, wgan-gp; paired/segmentation: pix2pix)")
+def _configure_train(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--task", default=None, help="synthesis, paired or segmentation (default: synthesis)")
+    parser.add_argument("--model", default=None, help="dcgan, wgan-gp or pix2pix (default: dcgan)")
+    parser.add_argument("--data", default=None, help="dataset kind, e.g. ct-phantom, brain-phantom, ldct-pairs")
+    add_profile_argument(parser)
+    parser.add_argument("--out", default=None, help="run folder (default: runs/MODEL-DATA-TIME)")
+    parser.add_argument("--steps", type=int, default=None, help="train until this step (default: the profile's)")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its latest checkpoint")
+    parser.add_argument("--amp", choices=("none", "bf16", "fp16"), default=None, help="mixed precision")
+    parser.add_argument("--device", default=None, help="auto, cpu, cuda, cuda:N or mps")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="any TrainConfig field, e.g. --set lr_d=1e-4 (repeatable)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=_train)
+
+def _sample(args: argparse.Namespace) -> int:
+    from medgan_nb.show import save_grid
+    from medgan_nb.train import find_checkpoint, sample_from_run
+    images = sample_from_run(args.run, n=args.n, seed=args.seed, use_ema=not args.no_ema)
+    nrow = args.nrow or max(1, math.ceil(math.sqrt(args.n)))
+    path = save_grid(images, args.out, nrow=nrow, synthetic=True)
+    print(f"{path}: {args.n} synthetic images from {find_checkpoint(args.run)}")
+    return 0
+
+@register_command("sample", "draw images from a trained run's generator into a PNG grid (marked synthetic)")
+def _configure_sample(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run", help="run folder (or checkpoint file)")
+    parser.add_argument("--n", type=int, default=64, help="number of images (default 64)")
+    parser.add_argument("--out", default="samples.png", help="PNG file to write (default samples.png)")
+    parser.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    parser.add_argument("--nrow", type=int, default=None, help="images per row (default: a square)")
+    parser.add_argument("--no-ema", action="store_true", help="use G's weights rather than their moving average")
+    parser.set_defaults(handler=_sample)
