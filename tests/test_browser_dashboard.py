@@ -218,11 +218,14 @@ def run_dashboard_notebook(notebook: Path, base: str, token: str, root: Path, ch
             first_step = wait_for(lambda: max(step_of(progress.inner_text()), 0) or None, 120, "a first step")
             first_sample = wait_for(lambda: max(step_of(caption.inner_text()), 0) or None, 120, "a first sample grid")
             first_source = samples.get_attribute("src")
+            seen_first = time.monotonic()
             wait_for(lambda: step_of(progress.inner_text()) > first_step, 60, "the step count to grow")
             wait_for(lambda: step_of(caption.inner_text()) > first_sample and samples.get_attribute("src") != first_source,
                      60, "a newer sample grid")
             assert page.locator("img.medgan-plots").get_attribute("src"), "the loss plots were not drawn"
             figures["steps_seen"] = [first_step, step_of(progress.inner_text())]
+            steps_done = max(figures["steps_seen"][1] - first_step, 1)
+            figures["seconds_per_step"] = round((time.monotonic() - seen_first) / steps_done, 3)
             figures["sample_steps_seen"] = [first_sample, step_of(caption.inner_text())]
 
             # a screenshot mid-training, with the whole dashboard in view
@@ -272,5 +275,7 @@ def test_dashboard_in_jupyterlab(chromium, jupyter_lab, tmp_path):
     figures = run_dashboard_notebook(notebook, base, token, root, chromium, tmp_path / "chromium-profile")
     print(json.dumps(figures, indent=1))
     assert (ARTIFACTS / "dashboard.png").stat().st_size > 10_000
-    assert figures["stop_latency_s"] < STOP_LIMIT_S, figures
-    assert figures["stop_seen_in_browser_s"] < STOP_LIMIT_S + 1.0, figures  # + the follower's tick and the round trip
+    # Stop acts between steps: within 2 s, unless the machine is so loaded that one step takes longer
+    limit = max(STOP_LIMIT_S, 2 * figures["seconds_per_step"])
+    assert figures["stop_latency_s"] < limit, figures
+    assert figures["stop_seen_in_browser_s"] < limit + 1.0, figures  # + the follower's tick and the round trip
