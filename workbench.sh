@@ -46,7 +46,7 @@ run_tests() {
   before="$(fingerprint)"; nbdev-export
   if [ "$before" != "$(fingerprint)" ]; then git status --short medgan_nb; echo "FAIL: nbdev-export changed medgan_nb/; export and commit." >&2; exit 1; fi
   echo "== nbdev-test (notebooks as tests; flags slow/gpu skipped)"
-  nbdev-test --n-workers "${MEDGAN_TEST_WORKERS:-2}" --timing
+  nbdev-test --n-workers "${MEDGAN_TEST_WORKERS:-1}" --timing
   echo "== pytest"
   set +e; pytest "$@"; local code=$?; set -e
   if [ "$code" = 5 ]; then echo "FAIL: pytest collected no tests" >&2; exit 1; fi

@@ -16,3 +16,13 @@ def run_medgan():
         return subprocess.run([sys.executable, "-m", "medgan_nb", *map(str, args)], cwd=cwd, env=full_env,
                               capture_output=True, text=True, timeout=timeout)
     return run
+
+
+def pytest_collection_modifyitems(config, items):
+    "Tests marked `slow` run only when asked: `pytest -m slow` or MEDGAN_RUN_SLOW=1 (the default run stays quick)."
+    if "slow" in (config.getoption("markexpr") or "") or os.environ.get("MEDGAN_RUN_SLOW"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with `pytest -m slow` or MEDGAN_RUN_SLOW=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
