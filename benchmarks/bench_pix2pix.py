@@ -195,8 +195,8 @@ class TrainerStep:
                                           channels_last="channels_last" in options, compile="compile" in options,
                                           device=str(device), num_threads=torch.get_num_threads(),
                                           log_every=10**6, sample_every=10**6, checkpoint_every=10**6)
-        self.config = config
-        self.trainer = Trainer(config, tempfile.mkdtemp(prefix="bench-trainer-"), dataset=dataset, progress=False)
+        self.config, self.folder = config, tempfile.TemporaryDirectory(prefix="bench-trainer-")  # removed with self
+        self.trainer = Trainer(config, self.folder.name, dataset=dataset, progress=False)
 
     def __call__(self, real_a: torch.Tensor, real_b: torch.Tensor) -> None:
         self.trainer.train_step()
