@@ -47,3 +47,14 @@ def test_wgan_gp_gradient_penalty_under_ddp(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     records, _ = RunDir(tmp_path / "wgan").read_metrics()
     assert [r["step"] for r in records if "loss_gp" in r] == [3]
+
+
+def test_pix2pix_reuses_its_output_under_ddp_accumulation(tmp_path):
+    "Paired tasks compute G(x) once per micro-batch (D step detached, G step through it), also under no_sync."
+    result = torchrun("--out", str(tmp_path / "pix2pix"), "--task", "paired", "--model", "pix2pix", "--data", "ldct-pairs",
+                      "--steps", "3", "--set", "accumulate=2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    records, _ = RunDir(tmp_path / "pix2pix").read_metrics()
+    logged = [r for r in records if "loss_g_l1" in r]
+    assert [r["step"] for r in logged] == [3] and all(0 < r["loss_g_l1"] < 2 for r in logged)
+    assert load_checkpoint(tmp_path / "pix2pix")["step"] == 3
