@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from medgan_nb.core import atomic_open, write_json
-from medgan_nb.enhance import ENHANCEMENT_TASKS, run_enhancement_experiment
+from medgan_nb.core import write_json
+from medgan_nb.enhance import ENHANCEMENT_TASKS, run_enhancement_experiment, save_example_images
 
 RESULTS = Path(__file__).parent / "results" / "enhancement_classroom.json"
 
@@ -41,8 +41,7 @@ def merge(parts: list[Path], out: Path) -> dict:
         if part.with_suffix(".npz").is_file():
             examples.update(dict(np.load(part.with_suffix(".npz"))))
     write_json(out, results)
-    with atomic_open(out.with_suffix(".npz"), "wb") as file:
-        np.savez_compressed(file, **examples)
+    save_example_images(out.with_suffix(".npz"), {key: value for key, value in examples.items() if key != "SYNTHETIC"})
     return results
 
 

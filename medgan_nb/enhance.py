@@ -31,13 +31,14 @@ from .train import TrainConfig, Trainer
 
 # %% auto #0
 __all__ = ['LOW_DOSE_I0', 'ENHANCEMENT_TASKS', 'CLASSICAL_BASELINES', 'FALSE_LESION_THRESHOLDS', 'METRICS', 'ENHANCEMENT_METHODS',
-           'DATASET_KINDS_OF', 'EnhancementTask', 'get_task', 'enhancement_pairs', 'as_paired_dataset',
-           'estimate_noise_std', 'denoise_nl_means', 'denoise_bilateral', 'denoise_gaussian', 'classical_baseline',
-           'tune_baseline', 'organ_rmse', 'radial_power_spectrum', 'mean_frequency', 'high_frequency_ratio',
-           'LesionMeasurement', 'lesion_regions', 'measure_lesions', 'lesion_like_blobs', 'evaluate_enhancement',
-           'pool_metric', 'summarise_runs', 'paired_difference', 'results_table', 'PixelLossTrainer', 'train_enhancer',
-           'enhance_images', 'method_spectra', 'interval_to_dict', 'interval_from_dict', 'run_enhancement_experiment',
-           'load_experiment', 'task_summaries', 'show_comparison', 'show_spectra']
+           'DATASET_KINDS_OF', 'SYNTHETIC_NOTE', 'EnhancementTask', 'get_task', 'enhancement_pairs',
+           'as_paired_dataset', 'estimate_noise_std', 'denoise_nl_means', 'denoise_bilateral', 'denoise_gaussian',
+           'classical_baseline', 'tune_baseline', 'organ_rmse', 'radial_power_spectrum', 'mean_frequency',
+           'high_frequency_ratio', 'LesionMeasurement', 'lesion_regions', 'measure_lesions', 'lesion_like_blobs',
+           'evaluate_enhancement', 'pool_metric', 'summarise_runs', 'paired_difference', 'results_table',
+           'PixelLossTrainer', 'train_enhancer', 'enhance_images', 'method_spectra', 'interval_to_dict',
+           'interval_from_dict', 'run_enhancement_experiment', 'save_example_images', 'load_experiment',
+           'task_summaries', 'show_comparison', 'show_spectra']
 
 # %% ../nbs/14_enhance.ipynb #35c756e4
 @dataclass(frozen=True)
@@ -566,9 +567,17 @@ def run_enhancement_experiment(tasks: Sequence[str] = tuple(ENHANCEMENT_TASKS), 
             "train_config": train_config, "train_seconds": timings, "task_seconds": round(time.perf_counter() - started, 1)}
         if out is not None:
             write_json(out, results)
-            with atomic_open(Path(out).with_suffix(".npz"), "wb") as file:
-                np.savez_compressed(file, **example_images)
+            save_example_images(Path(out).with_suffix(".npz"), example_images)
     return results
+
+SYNTHETIC_NOTE = "SYNTHETIC: arrays under */pixel, */pix2pix are made by generative models (medgan-nb); not patient images"
+
+def save_example_images(path: str | Path, images: Mapping[str, np.ndarray]) -> Path:
+    "Write example images (name -> array) to a compressed .npz atomically, with a `SYNTHETIC` note array among them."
+    path = Path(path)
+    with atomic_open(path, "wb") as file:
+        np.savez_compressed(file, **{**images, "SYNTHETIC": np.array(SYNTHETIC_NOTE)})
+    return path
 
 def load_experiment(path: str | Path) -> tuple[dict, dict[str, np.ndarray]]:
     "The results of `run_enhancement_experiment` saved at `path` (JSON) and its example images (the .npz beside it)."
