@@ -19,7 +19,7 @@ from .core import MedGANError, available_devices, get_device, list_profiles, loa
 
 # %% auto #0
 __all__ = ['COMMANDS', 'CommandParser', 'Command', 'register_command', 'add_profile_argument', 'build_parser', 'main',
-           'optional_data_sources', 'environment_info']
+           'optional_data_sources', 'environment_info', 'default_bench_out']
 
 # %% ../nbs/90_cli.ipynb #05b1831a
 class CommandParser(argparse.ArgumentParser):
@@ -323,3 +323,50 @@ def _configure_sample(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--nrow", type=int, default=None, help="images per row (default: a square)")
     parser.add_argument("--no-ema", action="store_true", help="use G's weights rather than their moving average")
     parser.set_defaults(handler=_sample)
+
+# %% ../nbs/90_cli.ipynb #c29a968e
+def default_bench_out() -> Path:
+    "Where `medgan bench` writes: benchmarks/results/pix2pix_speed.json if that folder exists here, else pix2pix_speed.json."
+    results = Path("benchmarks") / "results"
+    return results / "pix2pix_speed.json" if results.is_dir() else Path("pix2pix_speed.json")
+
+def _bench(args: argparse.Namespace) -> int:
+    from medgan_nb.bench import format_headline, run_speed_benchmark
+    out = Path(args.out) if args.out else default_bench_out()
+    result = run_speed_benchmark(models=args.models, options=args.options, threads=args.threads, device=args.device,
+                                 size=args.size, batch=args.batch, cyclegan_batch=args.cyclegan_batch,
+                                 repeats=args.repeats, cyclegan_repeats=args.cyclegan_repeats,
+                                 steps_per_repeat=args.steps_per_repeat, headline=args.headline, trainer=args.trainer,
+                                 quality_steps=args.quality_steps, quality_seeds=args.quality_seeds, out=out,
+                                 peak_repeats=args.peak_repeats)
+    print(f"wrote {out}")
+    print(format_headline(result))
+    return 0
+
+@register_command("bench", "training speed of pix2pix and CycleGAN: reference vs optimised step, FLOP efficiency, "
+                           "quality check; JSON")
+def _configure_bench(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--models", default="pix2pix,cyclegan", help="comma-separated: pix2pix, cyclegan (default both)")
+    parser.add_argument("--options", default=None,
+                        help="comma-separated speed-ups of the optimised step, from: channels_last, fused_adam, compile, "
+                             "bf16, fp16, flush_denormal (default: bf16,fused_adam on cpu; channels_last,bf16,fused_adam "
+                             "on cuda)")
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads for the wall-clock timing (default 2)")
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N, mps or auto")
+    parser.add_argument("--size", type=int, default=128, help="image size in pixels (pix2pix: 32, 64, 128 or 256)")
+    parser.add_argument("--batch", type=int, default=4, help="pix2pix batch size (the reference's is 1; 4 here)")
+    parser.add_argument("--cyclegan-batch", type=int, default=1, help="CycleGAN batch size (default 1)")
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved timing repeats of pix2pix (medians reported)")
+    parser.add_argument("--cyclegan-repeats", type=int, default=3, help="interleaved timing repeats of CycleGAN")
+    parser.add_argument("--steps-per-repeat", type=int, default=2, help="training steps timed in each repeat")
+    parser.add_argument("--headline", choices=("wall", "cpu"), default="wall",
+                        help="which timing gives `speedup`: wall clock (a quiet machine) or 1-thread CPU time (a busy one)")
+    parser.add_argument("--trainer", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time medgan_nb.train.Trainer.train_step (pix2pix recipe, same architecture)")
+    parser.add_argument("--quality-steps", type=int, default=60, help="training steps of the quality check (0 skips it)")
+    parser.add_argument("--quality-seeds", type=int, default=3, help="seeds of the quality check")
+    parser.add_argument("--peak-repeats", type=int, default=5, help="repeats of each peak convolution (default 5)")
+    parser.add_argument("--out", default=None,
+                        help="JSON file to write (default: benchmarks/results/pix2pix_speed.json if that folder exists "
+                             "here, else pix2pix_speed.json)")
+    parser.set_defaults(handler=_bench)

@@ -1,5 +1,6 @@
-"""Checks of the enhancement benchmark scripts that do not fit a notebook: the pix2pix speed benchmark runs and writes
-its JSON, its optimised step computes the reference's step, and experiment parts merge."""
+"""Checks of the enhancement benchmark scripts that do not fit a notebook: the pix2pix speed benchmark's old script
+(now a wrapper of `medgan bench`) runs and writes its JSON, the optimised step computes the reference's step, and
+experiment parts merge."""
 import json
 import subprocess
 import sys
@@ -11,17 +12,18 @@ import torch
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-import bench_pix2pix  # noqa: E402
 import enhancement_experiment  # noqa: E402
+from medgan_nb import bench  # noqa: E402
 
 
 def test_pix2pix_benchmark_writes_json(tmp_path):
     out = tmp_path / "speed.json"
     subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_pix2pix.py"), "--models", "pix2pix", "--size", "32",
                     "--batch", "2", "--repeats", "1", "--steps-per-repeat", "1", "--quality-steps", "1",
-                    "--quality-seeds", "2", "--out", str(out)], check=True, capture_output=True, timeout=600)
+                    "--quality-seeds", "2", "--threads", "1", "--peak-repeats", "1", "--out", str(out)],
+                   check=True, capture_output=True, timeout=600)
     result = json.loads(out.read_text())
-    timing = result["pix2pix"]["wall_2_threads"]
+    timing = result["pix2pix"]["wall_1_threads"]
     assert timing["reference"]["images_per_s"] > 0 and timing["optimised"]["images_per_s"] > 0
     assert set(timing["speedup_vs_reference"]) >= {"optimised", "trainer"}
     assert result["pix2pix"]["conv_gflop_per_step"] > 0 and result["peak_conv_gflops"]["wall_fp32"] > 0
@@ -30,12 +32,12 @@ def test_pix2pix_benchmark_writes_json(tmp_path):
 
 def test_optimised_step_is_the_reference_step():
     "In fp32, fused Adam and channels-last change the arithmetic order only: the same losses and the same weights."
-    nets = bench_pix2pix.build_pix2pix(32, seed=0)
+    nets = bench.build_pix2pix(32, seed=0)
     generator = torch.Generator().manual_seed(1)
     real_a, real_b = (torch.rand(2, 1, 32, 32, generator=generator) * 2 - 1 for _ in range(2))
     results = {}
     for name, options in (("reference", set()), ("optimised", {"fused_adam", "channels_last"})):
-        step = bench_pix2pix.Pix2PixStep(nets, options)
+        step = bench.Pix2PixStep(nets, options)
         torch.manual_seed(0)  # the same dropout masks
         losses = [step(real_a, real_b) for _ in range(3)]
         results[name] = (losses, step.predict(real_a))
