@@ -57,4 +57,4 @@ def test_experiment_parts_merge(tmp_path):
         parts.append(part)
     merged = enhancement_experiment.merge(parts, tmp_path / "all.json")
     assert merged["settings"]["tasks"] == ["ldct", "sr4"] and set(merged["tasks"]) == {"ldct", "sr4"}
-    assert set(np.load(tmp_path / "all.npz")) == {"ldct/input", "sr4/input"}
+    assert set(np.load(tmp_path / "all.npz")) == {"ldct/input", "sr4/input", "SYNTHETIC"}  # generated arrays are marked
