@@ -31,7 +31,7 @@ lab() {
     args=(--notebook-dir=. --no-browser --ip="${MEDGAN_LAB_IP:-127.0.0.1}" --port="${MEDGAN_LAB_PORT:-8888}")
     [ "$(id -u)" = 0 ] && args+=(--allow-root)
   fi
-  exec "$VENV/bin/jupyter" lab "${args[@]}" nbs/tutorials
+  exec "$VENV/bin/jupyter" lab "${args[@]}" nbs/30_quickstart.ipynb
 }
 
 fingerprint() { find nbs medgan_nb -type f \( -name '*.ipynb' -o -name '*.py' \) -not -path '*/.ipynb_checkpoints/*' -print0 | sort -z | xargs -0 sha1sum | sha1sum; }

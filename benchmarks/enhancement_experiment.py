@@ -5,7 +5,7 @@
     python benchmarks/enhancement_experiment.py --tasks ldct,mri4 --out /tmp/a.json   # a part (e.g. in parallel)
     python benchmarks/enhancement_experiment.py --merge /tmp/a.json /tmp/b.json        # join parts into --out
     python benchmarks/enhancement_experiment.py --profile full --size 256 --steps 20000 --base-channels 64 \
-        --out benchmarks/results/enhancement_full.json                          # the paper-sized run (GPU)
+        --amp bf16                        # the paper-sized run (GPU): writes benchmarks/results/enhancement_full.json
 
 Writes benchmarks/results/enhancement_classroom.json (settings, per-run metrics, summaries with 95% intervals,
 pix2pix - pixel differences, spectra, timings) and the .npz of example images beside it; the tutorial reads both.
@@ -60,9 +60,10 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=5e-4, help="lr_g = lr_d (pix2pix: 2e-4 for 200 epochs; 5e-4 for short runs)")
     parser.add_argument("--profile", default="classroom")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", default=str(RESULTS))
+    parser.add_argument("--out", default=None, help="results JSON (default: benchmarks/results/enhancement_PROFILE.json)")
     parser.add_argument("--merge", nargs="+", type=Path, help="join these result files into --out and stop")
     args = parser.parse_args()
+    args.out = args.out or str(RESULTS.with_name(f"enhancement_{args.profile}.json"))
     if args.merge:
         merge(args.merge, Path(args.out))
         return

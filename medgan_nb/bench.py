@@ -60,6 +60,9 @@ def parse_options(options: str | Iterable[str] | None, device: torch.device | st
     if unknown:
         raise ConfigError(f"unknown benchmark option(s) {', '.join(unknown)}; valid options: {', '.join(OPTIONS)} "
                           f"(comma-separated, e.g. --options bf16,fused_adam).")
+    if "fp16" in chosen and torch.device(device).type != "cuda":
+        raise ConfigError(f"option fp16 on device {device}: fp16 autocast needs a CUDA GPU (as the trainer's amp); "
+                          f"use bf16 on the CPU.")
     return chosen
 
 def amp_name(options: Iterable[str]) -> str:
@@ -109,7 +112,7 @@ class Pix2PixStep:
     Call with (input, target) batches (N, 1, H, W) in [-1, 1]; returns the losses as detached 0-d tensors."""
     def __init__(self, nets: Mapping[str, nn.Module], options: Iterable[str] = frozenset(),
                  device: torch.device = torch.device("cpu"), lambda_l1: float = 100.0):
-        self.options, self.device, self.lambda_l1 = parse_options(options), device, lambda_l1
+        self.options, self.device, self.lambda_l1 = parse_options(options, device), device, lambda_l1
         self.memory_format = torch.channels_last if "channels_last" in self.options else torch.contiguous_format
         self.generator = copy.deepcopy(nets["G"]).to(device, memory_format=self.memory_format).train()
         self.discriminator = copy.deepcopy(nets["D"]).to(device, memory_format=self.memory_format).train()
@@ -179,7 +182,7 @@ class CycleGANStep:
     with speed-ups. Call with (A, B) batches (N, 1, H, W) in [-1, 1]; returns the losses as detached 0-d tensors."""
     def __init__(self, nets: Mapping[str, nn.Module], options: Iterable[str] = frozenset(),
                  device: torch.device = torch.device("cpu")):
-        self.options, self.device = parse_options(options), device
+        self.options, self.device = parse_options(options, device), device
         self.memory_format = torch.channels_last if "channels_last" in self.options else torch.contiguous_format
         self.nets = {name: copy.deepcopy(net).to(device, memory_format=self.memory_format).train()
                      for name, net in nets.items()}
@@ -578,4 +581,12 @@ def format_headline(result: Mapping[str, Any]) -> str:
     target = result.get("target", {})
     if "met_speedup" in target:
         lines.append(f"target: speed-up >= {target['wanted_speedup']} (pix2pix, headline clock): met = {target['met_speedup']}")
+    if "pix2pix" in result and "reference_pix2pix_images_per_s_quiet_machine" in target:
+        pix2pix = result["pix2pix"]
+        timing = next(t for clock, t in pix2pix.items() if isinstance(t, dict) and "speedup" in t
+                      and clock.startswith(pix2pix.get("headline", "wall")))
+        low, high = target["reference_pix2pix_images_per_s_quiet_machine"]
+        wanted, achieved = target["wanted_speedup"] * low, timing["optimised"]["images_per_s"]
+        lines.append(f"the issue's reference figure: {low}-{high} img/s, measured here {timing['reference']['images_per_s']:.2f}; "
+                     f"optimised {achieved:.2f} img/s against {wanted:.1f} wanted from that figure: met = {achieved >= wanted}")
     return "\n".join(lines)

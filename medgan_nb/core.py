@@ -257,7 +257,7 @@ class RunDir:
 
     @classmethod
     def create(cls, name: str | os.PathLike, root: str | os.PathLike | None = None, exist_ok: bool = True) -> "RunDir":
-        "Make (or reopen, if `exist_ok`) the run folder `root/name`; `root` defaults to the profile's `runs_dir`."
+        "Make (or reopen, if `exist_ok`) the run folder `root/name`; with `root=None`, `name` is used as given."
         path = Path(name)
         if root is not None and not path.is_absolute():
             path = Path(root) / path

@@ -468,10 +468,10 @@ def _plain(value: Any) -> Any:
 
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    "A hash of the code that makes datasets (phantoms, physics, data): a change to it invalidates every cache file."
-    import medgan_nb.phantoms
+    "A hash of the code that makes datasets (dicom's GAN range, phantoms, physics, data): a change to it invalidates every cache file."
+    import medgan_nb.dicom, medgan_nb.phantoms
     digest = hashlib.sha1(medgan_nb.__version__.encode())
-    for module in (medgan_nb.phantoms, physics, sys.modules[__name__]):
+    for module in (medgan_nb.dicom, medgan_nb.phantoms, physics, sys.modules[__name__]):
         source = getattr(module, "__file__", None)
         if source and Path(source).is_file():
             digest.update(Path(source).read_bytes())

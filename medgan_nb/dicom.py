@@ -710,7 +710,7 @@ def write_synthetic_dicom(pixels_hu: Any, path: str | os.PathLike, like: str | o
     ds.StudyTime = ds.SeriesTime = ds.ContentTime = ds.InstanceCreationTime = now.strftime("%H%M%S")
     ds.StudyID, ds.AccessionNumber, ds.ReferringPhysicianName = "", "", ""
     ds.StudyDescription = "SYNTHETIC images (medgan-nb)"
-    ds.Modality = modality if is_hu else (modality if modality != "CT" else "OT")
+    ds.Modality = modality
     ds.SeriesNumber, ds.InstanceNumber, ds.AcquisitionNumber = 1, int(instance_number), 1
     ds.SeriesDescription = f"SYNTHETIC {description}"[:64]
     ds.ImageComments = (f"SYNTHETIC image made by a generative model (medgan-nb {medgan_version()}): {description}. "

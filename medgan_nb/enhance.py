@@ -436,11 +436,7 @@ class PixelLossTrainer(Trainer):
             self._accumulate("loss_g", config.l1_weight * loss_l1)
         self.scaler.step(self.optimizer_g)
         self.scaler.update()
-        self.scheduler_g.step()
-        if self.ema is not None:
-            with self._lock:
-                self.ema.update(self.generator_module, self.step)
-        self.step += 1
+        self.finish_step(self.scheduler_g)
 
 ENHANCEMENT_METHODS = ("pixel", "pix2pix")
 "The trained methods: the U-Net on the pixel loss alone, and pix2pix (the same U-Net + PatchGAN, L1 × 100)."

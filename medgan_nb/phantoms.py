@@ -769,8 +769,7 @@ def _brain_contrast(rngs: Sequence[np.random.Generator], t1: np.ndarray, tissues
     return np.clip(np.stack(images), 0, 1).astype(np.float32)
 
 def brain_phantoms(subjects: Sequence[int], size: int = 128, classes: Sequence[int] | None = None,
-                   contrast: str = "t1", source: str = "auto",
-                   lesion_settings: LesionSettings = LesionSettings()) -> list[BrainPhantom]:
+                   contrast: str = "t1", source: str = "auto") -> list[BrainPhantom]:
     "One `BrainPhantom` per subject seed, rendered as a batch; `classes` (0 normal, 1 lesion) per subject."
     size = _check_size(size)
     if contrast not in BRAIN_CONTRASTS:

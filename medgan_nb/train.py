@@ -497,7 +497,7 @@ class Trainer:
         autocast_context(self.device, config.amp)  # fails early on an impossible precision
         # the run folder: config.json, metrics.jsonl, checkpoints/, samples/ (written by process 0 only)
         if run_dir is None:
-            run_dir = Path("runs") / f"{config.model}-{config.data}-{datetime.now():%Y%m%d-%H%M%S}"
+            run_dir = load_settings(config.profile).runs_dir / f"{config.model}-{config.data}-{datetime.now():%Y%m%d-%H%M%S}"
         self.run_dir = run_dir if isinstance(run_dir, RunDir) else RunDir(Path(run_dir))
         if self.is_main:
             self.run_dir = RunDir.create(self.run_dir.path)
@@ -524,7 +524,7 @@ class Trainer:
             config.data, n=config.n_train, size=config.image_size, seed=config.seed)
         self.batches = BatchStream(self.dataset, config.batch_size, config.seed, self.distributed.rank,
                                    self.distributed.world_size, config.num_workers, self.device.type == "cuda")
-        self.fixed_inputs = self._fixed_inputs()
+        self.fixed_inputs = self._fixed_inputs(dataset)
         # state a dashboard reads, and the switches it sets
         self.step = 0
         self.records: list[dict] = []
@@ -556,7 +556,8 @@ class Trainer:
                     with self.autocast():
                         with torch.set_grad_enabled(reuse_fakes):
                             fake = self.generate(condition, len(real))
-                        fakes.append(fake)
+                        if reuse_fakes:
+                            fakes.append(fake)
                         fake = fake.detach()
                         real_logits = self.discriminate(real, condition)
                         fake_logits = self.discriminate(fake, condition)
@@ -592,8 +593,12 @@ class Trainer:
         self.scaler.step(self.optimizer_g)
         self.scaler.update()
         # ---- 3. Learning-rate schedules and the moving average of G --------------------------------------------
-        self.scheduler_d.step()
-        self.scheduler_g.step()
+        self.finish_step(self.scheduler_d, self.scheduler_g)
+
+    def finish_step(self, *schedulers: torch.optim.lr_scheduler.LRScheduler) -> None:
+        "After the optimizer steps: advance `schedulers`, update the moving average of G, count the step."
+        for scheduler in schedulers:
+            scheduler.step()
         if self.ema is not None:
             with self._lock:
                 self.ema.update(self.generator_module, self.step)
@@ -826,15 +831,17 @@ class Trainer:
         self.emit({"event": "sample", "path": str(path)})
         return path
 
-    def _fixed_inputs(self) -> dict:
-        "Fixed noise (and labels) for synthesis, or 8 validation (input, target) pairs: successive grids compare like with like."
+    def _fixed_inputs(self, dataset: Dataset | None = None) -> dict:
+        """Fixed noise (and labels) for synthesis, or 8 (input, target) pairs: the first of a `dataset` the trainer was
+        given, else of `config.data`'s validation split. Successive grids compare like with like."""
         config = self.config
         random_numbers = torch.Generator().manual_seed(config.seed)
         if config.task == "synthesis":
             labels = torch.arange(config.n_samples) % config.num_classes if config.num_classes else None
             return {"noise": torch.randn(config.n_samples, config.latent_dim, generator=random_numbers), "labels": labels}
-        held_out = make_dataset(config.data, n=8, size=config.image_size, seed=config.seed, split="val")
-        target, condition = split_batch(config.task, next(iter(DataLoader(held_out, batch_size=8))))
+        if dataset is None:
+            dataset = make_dataset(config.data, n=8, size=config.image_size, seed=config.seed, split="val")
+        target, condition = split_batch(config.task, next(iter(DataLoader(dataset, batch_size=8))))
         return {"condition": condition.float(), "target": target.float()}
 
     # ------------------------------------------------------------------------------------------ checkpoints

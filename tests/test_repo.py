@@ -36,3 +36,11 @@ def test_every_notebook_is_numbered_and_clean():
         assert re.match(r"\d\d_", path.name), f"{path.name}: notebooks are numbered NN_name.ipynb"
         cells = json.loads(path.read_text())["cells"]
         assert all(not cell.get("outputs") for cell in cells if cell["cell_type"] == "code"), f"{path}: has outputs"
+
+
+def test_workbench_lab_opens_a_notebook_that_exists():
+    "`./workbench.sh lab` hands JupyterLab a path; a missing one makes the server exit at once."
+    script = (REPO / "workbench.sh").read_text()
+    opened = re.search(r'jupyter" lab "\$\{args\[@\]\}" (\S+)', script)
+    assert opened, "workbench.sh no longer starts `jupyter lab ... PATH`"
+    assert (REPO / opened.group(1)).exists(), opened.group(1)
