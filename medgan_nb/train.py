@@ -1013,19 +1013,21 @@ def _dataset_images(kind: str, n: int, size: int, seed: int, split: str) -> torc
 def frechet_report(run_dir: str | os.PathLike, n: int = 512, seed: int = 1) -> dict:
     """FD (workbench encoder) from n held-out real images to: the run's samples (EMA and raw G), an untrained G's
     (the better of its two batch-norm modes: the baseline is never made weak on purpose) and other real images."""
-    from medgan_nb.metrics import frechet_distance  # its encoder is trained (and cached) on first use
+    from medgan_nb.metrics import extract_features, frechet_distance, get_feature_encoder
     _, config = load_generator(run_dir)
     if config.task != "synthesis":
         raise ConfigError(f"frechet_report compares generated images with real ones: a synthesis run, not {config.task!r}.")
-    real = _dataset_images(config.data, n, config.image_size, config.seed, "test")  # subjects never trained on
+    encoder = get_feature_encoder(config.image_size, config.channels)  # trained (and cached) on first use
+    real = extract_features(encoder, _dataset_images(config.data, n, config.image_size, config.seed, "test"))  # once
     other_real = _dataset_images(config.data, n, config.image_size, config.seed, "val")
     with torch.random.fork_rng(devices=[]), torch.no_grad():
         torch.manual_seed(config.seed)
         untrained_generator, _ = get_recipe(config.task, config.model).build_networks(config)
         noise = torch.randn(n, config.latent_dim)
-        untrained = [untrained_generator.train(mode)(noise).clamp(-1, 1) for mode in (False, True)]
-    fd_untrained = min(frechet_distance(real, images) for images in untrained)
-    return {"n": n, "fd_trained": frechet_distance(real, sample_from_run(run_dir, n=n, seed=seed)),
-            "fd_trained_raw_g": frechet_distance(real, sample_from_run(run_dir, n=n, seed=seed, use_ema=False)),
-            "fd_untrained": fd_untrained, "fd_real": frechet_distance(real, other_real), "steps": config.steps,
-            "profile": config.profile, "model": config.model, "data": config.data}
+        labels = torch.arange(n) % config.num_classes if config.num_classes else None
+        untrained = [untrained_generator.train(mode)(noise, labels).clamp(-1, 1) for mode in (False, True)]
+    distance = lambda images: frechet_distance(real, images, encoder)  # real: features, images: (n, C, H, W)
+    return {"n": n, "fd_trained": distance(sample_from_run(run_dir, n=n, seed=seed)),
+            "fd_trained_raw_g": distance(sample_from_run(run_dir, n=n, seed=seed, use_ema=False)),
+            "fd_untrained": min(distance(images) for images in untrained), "fd_real": distance(other_real),
+            "steps": config.steps, "profile": config.profile, "model": config.model, "data": config.data}
