@@ -439,6 +439,7 @@ class TrainerSource:
         self._last_capture = -math.inf
         self._shown_step: int | None = None        # step of the last grid handed to the dashboard
         self._last_step: int | None = None
+        self._last_event: str | None = None       # the event of the last record with one
         self._in_run = False
         self._ending = False  # True from `start` until the end of training has been noted
         self.callback_seconds = 0.0  # time the training thread spent in our callback
@@ -454,6 +455,7 @@ class TrainerSource:
         self._records.append(dict(record))
         event = record.get("event")
         self._last_step = record.get("step", self._last_step)
+        self._last_event = event or self._last_event
         if event in ("started", "resumed"):
             self._in_run = True
             if self.listener is not None:
@@ -557,8 +559,9 @@ class TrainerSource:
         error = self.error or getattr(self.trainer, "error", None)
         self.error = error
         if isinstance(error, TrainingDiverged):
-            self._records.append({"event": "diverged", "step": self._last_step, "message": str(error),
-                                  "time": time.time()})
+            if self._last_event != "diverged":  # an own loop's error; the Trainer logs its divergence itself
+                self._records.append({"event": "diverged", "step": self._last_step, "message": str(error),
+                                      "time": time.time()})
         elif error is not None:
             self._records.append({"event": "error", "step": self._last_step, "time": time.time(),
                                   "message": f"{type(error).__name__}: {error}",
