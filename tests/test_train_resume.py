@@ -75,6 +75,7 @@ def test_sigkill_then_resume_reaches_the_final_step_with_the_same_weights(tmp_pa
     _, errors = process.communicate(timeout=600)
     assert process.returncode == 0, errors[-2000:]
     uninterrupted = load_checkpoint(straight)
-    for name in ("generator", "discriminator", "generator_ema"):
-        for key, value in uninterrupted[name].items():
-            assert torch.equal(value, final[name][key]), f"{name}.{key} differs after {kills} kills and resumes"
+    for group in ("networks", "ema"):
+        for name, weights in uninterrupted[group].items():
+            for key, value in weights.items():
+                assert torch.equal(value, final[group][name][key]), f"{group}.{name}.{key} differs after {kills} kills"
