@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 
 from medgan_nb.core import RunDir, write_json
-from medgan_nb.train import frechet_report
+from medgan_nb.runs import frechet_report
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from medgan_nb.train import frechet_report
+from medgan_nb.runs import frechet_report
 
 REPO = Path(__file__).resolve().parent.parent
 
