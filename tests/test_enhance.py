@@ -13,7 +13,6 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import enhancement_experiment  # noqa: E402
-from medgan_nb import bench  # noqa: E402
 
 
 def test_pix2pix_benchmark_writes_json(tmp_path):
@@ -32,6 +31,7 @@ def test_pix2pix_benchmark_writes_json(tmp_path):
 
 def test_optimised_step_is_the_reference_step():
     "In fp32, fused Adam and channels-last change the arithmetic order only: the same losses and the same weights."
+    from medgan_nb import bench  # here, so that a broken bench module fails its own tests only
     nets = bench.build_pix2pix(32, seed=0)
     generator = torch.Generator().manual_seed(1)
     real_a, real_b = (torch.rand(2, 1, 32, 32, generator=generator) * 2 - 1 for _ in range(2))
@@ -58,3 +58,28 @@ def test_experiment_parts_merge(tmp_path):
     merged = enhancement_experiment.merge(parts, tmp_path / "all.json")
     assert merged["settings"]["tasks"] == ["ldct", "sr4"] and set(merged["tasks"]) == {"ldct", "sr4"}
     assert set(np.load(tmp_path / "all.npz")) == {"ldct/input", "sr4/input", "SYNTHETIC"}  # generated arrays are marked
+
+
+def test_shipped_results_config_reads():
+    "The stored classroom results (written before the task engine, flat config) read as today's TrainConfig."
+    from medgan_nb.enhance import ENHANCEMENT_TASKS, load_experiment, saved_train_config
+    results, examples = load_experiment(REPO / "benchmarks" / "results" / "enhancement_classroom.json")
+    for task in ENHANCEMENT_TASKS:
+        config = saved_train_config(results, task)
+        assert (config.task, config.steps, config.image_size) == ("pix2pix", results["settings"]["steps"],
+                                                                  results["settings"]["size"])
+        assert config.options["base_channels"] == results["settings"]["overrides"]["base_channels"]
+        assert config.options["l1_weight"] == 100.0 and config.seed == results["settings"]["seeds"][0]
+        assert saved_train_config(results, task, "pixel").task == "pixel"
+    assert f"{next(iter(ENHANCEMENT_TASKS))}/pix2pix" in examples
+
+
+def test_tutorial_experiment_is_opt_in_and_leaves_shipped_results():
+    "Tutorial 31's experiment cell runs only with RUN_EXPERIMENT = True, and then writes under runs_dir."
+    cells = ["".join(cell["source"]) for cell in json.loads((REPO / "nbs" / "31_enhancement.ipynb").read_text())["cells"]
+             if cell["cell_type"] == "code"]
+    assert any("RUN_EXPERIMENT = False" in source for source in cells)
+    running = [source for source in cells if "run_enhancement_experiment(" in source]
+    assert len(running) == 1 and "if RUN_EXPERIMENT:" in running[0] and "runs_dir" in running[0]
+    body = running[0].split("if RUN_EXPERIMENT:", 1)[1]
+    assert body.index("RESULTS = settings.runs_dir") < body.index("run_enhancement_experiment(")

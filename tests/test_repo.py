@@ -33,7 +33,7 @@ def test_every_notebook_is_numbered_and_clean():
     for path in notebooks:
         if ".ipynb_checkpoints" in path.parts:
             continue
-        assert re.match(r"\d\d_", path.name), f"{path.name}: notebooks are numbered NN_name.ipynb"
+        assert re.match(r"\d\d[a-z]?_", path.name), f"{path.name}: notebooks are numbered NN_name.ipynb (or NNa_name)"
         cells = json.loads(path.read_text())["cells"]
         assert all(not cell.get("outputs") for cell in cells if cell["cell_type"] == "code"), f"{path}: has outputs"
 
