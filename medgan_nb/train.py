@@ -10,6 +10,7 @@ import contextlib
 import copy
 import importlib
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -25,6 +26,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from .augment import AdaptiveAugment, AugmentedCritic, CriticInputs
 from .checkpoint import CHECKPOINT_FORMAT, find_checkpoint, load_checkpoint, save_checkpoint
+from .checkpoint import has_checkpoint, load_checkpoint_with_fallback
 from .checkpoint import capture_rng_state, restore_rng_state, untouched_random_state
 from .loop_parts import AMP_DTYPES, ExponentialMovingAverage, ProgressBar, autocast_context, divergence_reason
 from .core import CheckpointError, ConfigError, RunDir, TrainingDiverged, load_settings, seed_everything
@@ -394,7 +396,7 @@ class TrainerCheckpoints(TrainerRecords):
 
     @classmethod
     def resume(cls, run_dir: str | os.PathLike, steps: int | None = None, **kwargs: Any) -> "Trainer":
-        "A trainer rebuilt from `run_dir/config.json` and its latest checkpoint (a fresh start if it has none yet)."
+        "A trainer rebuilt from `run_dir/config.json` and its newest readable checkpoint (a fresh start only if it has none at all)."
         run = RunDir(Path(run_dir))
         config = TrainConfig.from_dict(run.read_config())
         if steps is not None:
@@ -403,9 +405,13 @@ class TrainerCheckpoints(TrainerRecords):
             if kwargs.get(key) is not None:
                 setattr(config, key, kwargs.pop(key))
         trainer = cls(config, run, **kwargs)
-        if (run.checkpoints / "latest").is_file():
-            trainer.load_state_dict(load_checkpoint(run.path, map_location=trainer.device))
-            trainer.last_checkpoint = find_checkpoint(run.path)
+        if has_checkpoint(run.path):  # a broken pointer or newest file falls back, with a warning; never a silent fresh start
+            state, path, notes = load_checkpoint_with_fallback(run.path, map_location=trainer.device)
+            trainer.load_state_dict(state)
+            trainer.last_checkpoint = path
+            for note in notes:
+                print(f"medgan: warning: {note}", file=sys.stderr)
+                trainer.emit({"event": "warning", "message": note})
         return trainer
 
 # %% ../nbs/12_train.ipynb #86c48b20
