@@ -206,7 +206,7 @@ def test_check_lists_every_entry_on_one_line(hostile, tmp_path):
                           capture_output=True, text=True, timeout=300)
     as_json = subprocess.run([sys.executable, "-m", "medgan_nb", "dicom", "check", "--json", *entries], env=env,
                              capture_output=True, text=True, timeout=300)
-    assert "Traceback" not in text.stderr + as_json.stderr and text.returncode == 1
+    assert "Traceback" not in text.stderr + as_json.stderr and text.returncode == 2
     lines = text.stdout.strip().splitlines()
     assert len(lines) == 1 + len(entries) + 1, text.stdout   # header, one line per entry, summary
     rows = {Path(row["file"]).name: row for row in json.loads(as_json.stdout)["files"]}
