@@ -55,6 +55,7 @@ PARAMETER_CHECK = '''
 import sys, tempfile, torch, torch.distributed as dist
 from pathlib import Path
 from medgan_nb.train import Trainer, TrainConfig
+from medgan_nb.distributed import cleanup_distributed
 task, out = sys.argv[1], Path(sys.argv[2])
 options = {"n_blocks": 6, "base_channels": 8, "pool_size": 4} if task == "cyclegan" else {}
 config = TrainConfig.from_profile("smoke", task=task, device="cpu", steps=4, accumulate=2, batch_size=2,
@@ -67,8 +68,9 @@ for name, network in trainer.networks.items():
         dist.all_gather(gathered, parameter.detach().contiguous())
         worst = max(worst, max(float((g - gathered[0]).abs().max()) for g in gathered))
 if dist.get_rank() == 0:
-    print(f"MAX_PARAMETER_DIFFERENCE {task} {worst!r} STEP {trainer.step}")
-dist.destroy_process_group()
+    print(f"MAX_PARAMETER_DIFFERENCE {task} {worst!r} STEP {trainer.step}", flush=True)
+trainer.release_distributed()
+cleanup_distributed()
 '''
 
 
@@ -78,7 +80,7 @@ def test_every_parameter_equal_across_processes_after_accumulation(tmp_path):
     script.write_text(PARAMETER_CHECK)
     for task in ("pix2pix", "cyclegan"):
         result = torchrun(task, str(tmp_path / task), module=(str(script),))
-        assert result.returncode == 0, result.stderr[-3000:]
+        assert result.returncode == 0, (result.stdout[-2000:], result.stderr[-3000:])
         line = next(line for line in result.stdout.splitlines() if line.startswith("MAX_PARAMETER_DIFFERENCE"))
         _, name, difference, _, step = line.split()
         assert (name, float(difference), int(step)) == (task, 0.0, 4), line
