@@ -22,6 +22,7 @@ setup() {
   # torch first, pinned: the CPU build on disk / the wheel index matching this machine
   "$PY" -m pip install -q --disable-pip-version-check "torch==2.13.0"
   "$PY" -m pip install -q --disable-pip-version-check -e ".[all]"
+  "$PY" -m medgan_nb cache  # the tutorials' feature encoder, trained once (about half a minute)
   echo "$want" > "$stamp"
 }
 
