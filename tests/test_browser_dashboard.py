@@ -81,15 +81,19 @@ dashboard"""),
 
 def write_test_notebook(folder: Path) -> Path:
     "Write the small dashboard notebook into `folder`; return its path."
+    return write_notebook(TEST_NOTEBOOK_CELLS, folder / "dashboard_browser_test.ipynb")
+
+
+def write_notebook(cell_sources: list[tuple[str, str]], path: Path) -> Path:
+    "Write a notebook of (kind, source) cells, unexecuted, to `path`; return it."
     cells = []
-    for kind, source in TEST_NOTEBOOK_CELLS:
+    for kind, source in cell_sources:
         cell = {"cell_type": kind, "metadata": {}, "source": source.splitlines(keepends=True)}
         if kind == "code":
             cell.update(execution_count=None, outputs=[])
         cells.append(cell)
     notebook = {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
                 "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}}
-    path = folder / "dashboard_browser_test.ipynb"
     path.write_text(json.dumps(notebook, indent=1))
     return path
 

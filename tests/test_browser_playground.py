@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from test_browser_dashboard import (ARTIFACTS, CHROMIUM_ARGS, chromium, jupyter_lab, kernel_idle,  # noqa: F401
+from test_browser_dashboard import (ARTIFACTS, CHROMIUM_ARGS, chromium, jupyter_lab, kernel_idle, write_notebook,  # noqa: F401
                                     step_of, wait_for)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
@@ -36,17 +36,7 @@ playground"""),
 
 def write_playground_notebook(folder: Path) -> Path:
     "Write the small playground notebook into `folder`; return its path."
-    cells = []
-    for kind, source in PLAYGROUND_CELLS:
-        cell = {"cell_type": kind, "metadata": {}, "source": source.splitlines(keepends=True)}
-        if kind == "code":
-            cell.update(execution_count=None, outputs=[])
-        cells.append(cell)
-    notebook = {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
-                "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}}
-    path = folder / "playground_browser_test.ipynb"
-    path.write_text(json.dumps(notebook, indent=1))
-    return path
+    return write_notebook(PLAYGROUND_CELLS, folder / "playground_browser_test.ipynb")
 
 
 def d_steps_of(text: str) -> int:
