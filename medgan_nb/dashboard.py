@@ -1118,7 +1118,7 @@ class TrainingDashboard:
     async def fit_async(self, steps: int | None = None, until: Any = None) -> str:
         """`await dashboard.fit_async()`: train in the kernel's own thread (to `steps`, or the target `until`) and
         return the final state. Between steps the kernel handles widget events, so the buttons work as with `start`.
-        On a small CPU this is the faster way: a step in a background thread can take up to twice as long."""
+        On a small CPU this is the faster way: a step in a background thread can take 1.6 to 2.8 times as long."""
         self._check_control()
         steps, until = steps or self.steps, until if until is not None else self.until
         if steps:
