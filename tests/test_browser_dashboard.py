@@ -256,7 +256,12 @@ def run_dashboard_notebook(notebook: Path, base: str, token: str, root: Path, ch
             assert step_of(progress.inner_text()) == stopped_at, "training went on after Stop"
 
             # no cell raised: save the notebook and read its outputs
-            wait_for(lambda: kernel_idle(base, token, notebook.name), 60, "the kernel to be idle after Run All")
+            # the kernel is briefly idle between two queued cells: wait until every prompt shows a number, not [*]
+            def run_all_done() -> bool:
+                prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
+                return (bool(prompts) and all(re.search(r"\[\d+\]", prompt) for prompt in prompts)
+                        and kernel_idle(base, token, notebook.name))
+            wait_for(run_all_done, 240, "every cell of Run All to have run and the kernel to be idle")
             before = notebook.stat().st_mtime_ns
             page.keyboard.press("Control+s")
             wait_for(lambda: notebook.stat().st_mtime_ns != before, 30, "the notebook to be saved")
