@@ -4,6 +4,8 @@
     python benchmarks/segmentation_experiment.py                       # classroom: 10/30/100/512 images x 5 seeds
     python benchmarks/segmentation_experiment.py --smoke               # the smoke-size grid the tutorial re-runs
     python benchmarks/segmentation_experiment.py --out benchmarks/results/segmentation_classroom.json
+    python benchmarks/segmentation_experiment.py --kind ct-lesion-seg --out benchmarks/results/lesion_segmentation_classroom.json
+    python benchmarks/segmentation_experiment.py --steps 1200 --learning-rates 3e-4,1e-3,3e-3,1e-2   # the longer budget
 
 Each method gets the same learning-rate search on validation data, then every method x size x seed is trained
 and scored on one fixed test set. Results go by default into a new folder under runs/; the shipped files in
@@ -24,6 +26,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="10,30,100,512")
     parser.add_argument("--seeds", default="0,1,2,3,4")
     parser.add_argument("--steps", type=int, default=400)
+    parser.add_argument("--kind", default="ct-organ-seg", help="ct-organ-seg, ct-lesion-seg or brain-tissue-seg")
+    parser.add_argument("--learning-rates", default=None, help="the tuning grid (default: TUNED_LEARNING_RATES)")
     parser.add_argument("--workers", type=int, default=2, help="processes, one torch thread each")
     parser.add_argument("--smoke", action="store_true", help="the smoke-size grid (overrides sizes, seeds, steps)")
     parser.add_argument("--out", type=Path, default=None)
@@ -31,7 +35,9 @@ def main() -> None:
     settings = dict(SMOKE) if args.smoke else {"sizes": tuple(int(v) for v in args.sizes.split(",")),
                                                "seeds": tuple(int(v) for v in args.seeds.split(",")), "steps": args.steps}
     out = args.out or Path("runs") / time.strftime("segmentation-%Y%m%d-%H%M%S") / "results.json"
-    results = run_segmentation_experiment(**settings, workers=args.workers, out=out)
+    if args.learning_rates:
+        settings["learning_rates"] = tuple(float(v) for v in args.learning_rates.split(","))
+    results = run_segmentation_experiment(**settings, kind=args.kind, workers=args.workers, out=out)
     print(f"wrote {out} ({results['seconds']:.0f} s); learning rates {results['learning_rates']}")
 
 
