@@ -17,7 +17,7 @@ from pathlib import Path
 from medgan_nb.synthesis import run_synthesis_experiment
 
 SMOKE = {"ratios": ("95:4:1",), "seeds": (0, 1), "steps": 30, "gan_steps": 30, "image_size": 32, "n_train": 100,
-         "shares": (1.0,)}
+         "shares": (1.0,), "tstr_n": 24, "judge_steps": 30}
 "The smoke-size grid (about a minute): what `33_synthesis_augmentation` re-runs to check the stored smoke results."
 
 
