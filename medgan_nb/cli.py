@@ -259,7 +259,8 @@ def _data_show(args: argparse.Namespace) -> int:
     out = args.out or args.file.with_suffix(".png")
     synthetic = bool(dataset.meta.get("synthetic", True))
     save_grid(images, out, nrow=per_row, synthetic=synthetic)
-    layout = {"paired": "inputs above targets", "segmentation": "images above masks"}.get(dataset.task, "images")
+    layout = {"paired": "inputs above targets", "segmentation": "images above masks",
+              "inpainting": "normal images above lesion images above masks"}.get(dataset.task, "images")
     print(f"wrote {out}: {layout} of {dataset!r}{' (marked SYNTHETIC)' if synthetic else ''}")
     return 0
 

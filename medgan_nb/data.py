@@ -30,14 +30,14 @@ from .phantoms import (BRAIN_CLASSES, BRAIN_FIELD_OF_VIEW_MM, BRAIN_LABELS, FIEL
                                 ORGAN_LABELS, assign_classes, brain_phantoms, class_counts, ct_phantoms, subject_seeds)
 
 # %% auto #0
-__all__ = ['MR_GAN_WINDOW', 'UINT8_GAN_WINDOW', 'TASK_KEYS', 'DEGRADATIONS', 'SPLITS', 'SPLIT_STRIDE', 'ORGAN_SEGMENTS',
-           'BRAIN_SEGMENTS', 'DATASET_KINDS', 'DATA_FORMAT_VERSION', 'MEDMNIST_SPLITS', 'ImageDataset', 'Augment',
-           'augment_batch', 'make_pairs', 'split_subjects', 'build_ct_phantom', 'build_brain_phantom',
-           'build_ldct_pairs', 'build_mri_pairs', 'build_sr_pairs', 'build_ct_lesion_seg', 'label_map',
-           'build_ct_organ_seg', 'build_brain_tissue_seg', 'build_ct_lesion_cls', 'kind_options', 'resize_images',
-           'resize_dataset', 'save_npz_dataset', 'load_npz_dataset', 'code_fingerprint', 'cache_path', 'make_dataset',
-           'make_splits', 'check_disjoint', 'split_by_subject', 'read_medical_image', 'dataset_from_files',
-           'preview_images']
+__all__ = ['MR_GAN_WINDOW', 'UINT8_GAN_WINDOW', 'TASK_KEYS', 'LABEL_MAP_KEYS', 'DEGRADATIONS', 'SPLITS', 'SPLIT_STRIDE',
+           'ORGAN_SEGMENTS', 'BRAIN_SEGMENTS', 'DATASET_KINDS', 'DATA_FORMAT_VERSION', 'MEDMNIST_SPLITS',
+           'ImageDataset', 'Augment', 'augment_batch', 'make_pairs', 'split_subjects', 'build_ct_phantom',
+           'build_brain_phantom', 'build_ldct_pairs', 'build_mri_pairs', 'build_sr_pairs', 'build_ct_lesion_seg',
+           'label_map', 'build_ct_organ_seg', 'build_ct_lesion_inpaint', 'build_brain_tissue_seg',
+           'build_ct_lesion_cls', 'kind_options', 'resize_images', 'resize_dataset', 'save_npz_dataset',
+           'load_npz_dataset', 'code_fingerprint', 'cache_path', 'make_dataset', 'make_splits', 'check_disjoint',
+           'split_by_subject', 'read_medical_image', 'dataset_from_files', 'preview_images']
 
 # %% ../nbs/04_data.ipynb #ee34592c
 MR_GAN_WINDOW: tuple[float, float] = (0.5, 1.0)
@@ -52,15 +52,20 @@ TASK_KEYS: dict[str, tuple[str, ...]] = {
     "paired": ("input", "target"),
     "segmentation": ("image", "mask"),
     "classification": ("image", "label"),
+    "inpainting": ("image", "normal", "mask", "label", "organs"),
 }
 "The keys of the dict each task's dataset returns per item."
+
+LABEL_MAP_KEYS: tuple[str, ...] = ("mask", "organs")
+"Tensors that hold labels, not intensities: resampled with nearest neighbours, never given an intensity change."
 
 class ImageDataset(Dataset):
     """Images in GAN space [-1, 1] with what a task needs, one dict per item (see `TASK_KEYS`).
 
-    `tensors` holds (N, C, H, W) float32 images ("image", or "input" and "target"), "mask" (N, 1, H, W) and "label"
-    (N,) as the task needs; `window` (level, width) converts images back to physical units exactly; `subjects` (N,)
-    identifies whose image each one is, so splits can be checked for leakage."""
+    `tensors` holds (N, C, H, W) float32 images ("image", or "input" and "target"; an inpainting set also the
+    lesion-free "normal"), "mask" (N, 1, H, W), "organs" (N, 1, H, W) class maps and "label" (N,) as the task
+    needs; `window` (level, width) converts images back to physical units exactly; `subjects` (N,) identifies whose
+    image each one is, so splits can be checked for leakage."""
 
     def __init__(self, tensors: Mapping[str, torch.Tensor], task: str, window: Sequence[float] = CT_GAN_WINDOW,
                  subjects: torch.Tensor | np.ndarray | None = None, class_names: Sequence[str] = (),
@@ -97,7 +102,7 @@ class ImageDataset(Dataset):
         if "mask" in batch:
             batch["mask"] = batch["mask"].float()
         if self.augment is not None:
-            batch = augment_batch(batch, self.augment)
+            batch = augment_batch(batch, self.augment, mask_keys=LABEL_MAP_KEYS)
         labels = batch["label"].tolist() if "label" in batch and batch["label"].ndim == 1 else None
         items = [dict(zip(batch, values)) for values in zip(*batch.values())]
         if labels is not None:
@@ -378,6 +383,21 @@ def build_ct_organ_seg(n, size, seed, split, organs=ORGAN_SEGMENTS, region="abdo
     return ImageDataset({"image": to_gan_range(hu, CT_GAN_WINDOW), "mask": masks}, "segmentation", CT_GAN_WINDOW,
                         subjects, meta={"segments": ["background", *organs], "spacing_mm": FIELD_OF_VIEW_MM / size})
 
+def build_ct_lesion_inpaint(n, size, seed, split, class_ratio=(0, 1, 1), region="abdomen") -> ImageDataset:
+    """Lesion inpainting: each subject rendered with its lesions ("image") and without ("normal"; the same anatomy),
+    the lesion mask, its class (1 cyst, 2 metastasis) and the organ map (1 liver, 2 spleen, 3 kidney), all (1, H, W)."""
+    if len(class_ratio) != len(LESION_CLASSES) or class_ratio[0] != 0:
+        raise ConfigError(f"class_ratio={tuple(class_ratio)}: an inpainting set holds lesion images only; give "
+                          f"(0, cysts, metastases).")
+    hu, masks, classes, subjects = _ct_images(n, size, seed, split, class_ratio, region)
+    normals = ct_phantoms(list(subjects), size, None, region)  # lesions have their own random stream: same anatomy
+    normal_hu = torch.from_numpy(np.stack([p.hu for p in normals]))[:, None]
+    organs = label_map(np.stack([p.labels for p in normals]), ORGAN_SEGMENTS, ORGAN_LABELS)
+    tensors = {"image": to_gan_range(hu, CT_GAN_WINDOW), "normal": to_gan_range(normal_hu, CT_GAN_WINDOW),
+               "mask": masks.to(torch.uint8), "label": classes, "organs": organs}
+    return ImageDataset(tensors, "inpainting", CT_GAN_WINDOW, subjects, LESION_CLASSES,
+                        meta={"segments": ["background", *ORGAN_SEGMENTS], "spacing_mm": FIELD_OF_VIEW_MM / size})
+
 def build_brain_tissue_seg(n, size, seed, split, tissues=BRAIN_SEGMENTS, contrast="t1", source="auto") -> ImageDataset:
     "Grey/white-matter segmentation on brain MR phantoms: image (1, H, W) and class map (1, H, W), 0 = background."
     subjects = split_subjects(seed, n, split)
@@ -397,6 +417,7 @@ DATASET_KINDS: dict[str, Callable[..., ImageDataset]] = {
     "ct-phantom": build_ct_phantom, "brain-phantom": build_brain_phantom, "ldct-pairs": build_ldct_pairs,
     "mri-pairs": build_mri_pairs, "sr-pairs": build_sr_pairs, "ct-lesion-seg": build_ct_lesion_seg,
     "ct-lesion-cls": build_ct_lesion_cls, "ct-organ-seg": build_ct_organ_seg, "brain-tissue-seg": build_brain_tissue_seg,
+    "ct-lesion-inpaint": build_ct_lesion_inpaint,
 }
 "The datasets `make_dataset` builds, by kind, with the function that builds each."
 
@@ -422,7 +443,7 @@ def resize_images(images: torch.Tensor, size: int, mask: bool = False) -> torch.
 
 def resize_dataset(dataset: ImageDataset, size: int) -> ImageDataset:
     "The dataset with every image (and mask) centre-cropped and resized to size × size."
-    tensors = {key: resize_images(value, size, mask=key == "mask") if value.ndim == 4 else value
+    tensors = {key: resize_images(value, size, mask=key in LABEL_MAP_KEYS) if value.ndim == 4 else value
                for key, value in dataset.tensors.items()}
     return ImageDataset(tensors, dataset.task, dataset.window, dataset.subjects, dataset.class_names,
                         {**dataset.meta, "size": size}, dataset.augment)
@@ -641,7 +662,8 @@ def dataset_from_files(paths: str | os.PathLike | Sequence[str | os.PathLike], s
 # %% ../nbs/04_data.ipynb #b16c51bb
 def preview_images(dataset: ImageDataset, n: int = 8) -> tuple[torch.Tensor, int]:
     """The first `n` items as one batch of images in [-1, 1] for a grid, and the images per grid row: images alone;
-    input above target for pairs (SR inputs of another size are up-sampled); image above mask for segmentation."""
+    input above target for pairs (SR inputs of another size are up-sampled); image above mask for segmentation;
+    normal image above lesion image above mask for inpainting."""
     count = min(n, len(dataset))
     if count == 0:
         raise DataError("the dataset is empty: nothing to show.")
@@ -652,6 +674,9 @@ def preview_images(dataset: ImageDataset, n: int = 8) -> tuple[torch.Tensor, int
             inputs = F.interpolate(inputs, size=targets.shape[-2:], mode="nearest")
         return torch.cat([inputs, targets]), count
     images = torch.stack([item["image"] for item in items])
+    if dataset.task == "inpainting":
+        normals, masks = (torch.stack([item[key] for item in items]) for key in ("normal", "mask"))
+        return torch.cat([normals, images, masks * 2 - 1]), count
     if dataset.task == "segmentation":
         masks = torch.stack([item["mask"] for item in items]) * 2 - 1
         return torch.cat([images, masks.expand_as(images)]), count

@@ -50,7 +50,8 @@ class Phase:
 TASKS: dict[str, type["Task"]] = {}
 "The registered tasks by name (`register_task`)."
 
-BUILTIN_TASK_MODULES = ("dcgan", "wgan_gp", "pix2pix", "pixel", "cyclegan", "classifier", "segmentation")
+BUILTIN_TASK_MODULES = ("dcgan", "wgan_gp", "pix2pix", "pixel", "cyclegan", "classifier", "segmentation",
+                        "lesion_inpaint")
 "The modules of `medgan_nb.tasks` that register the built-in tasks (imported on first look-up)."
 
 def register_task(task_class: type["Task"]) -> type["Task"]:
