@@ -379,6 +379,35 @@ def _configure_segment(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-ema", action="store_true", help="the segmenter's weights rather than their average")
     parser.set_defaults(handler=_segment)
 
+# %% ../nbs/90_cli.ipynb #bf1943f5
+def _synth_cohort(args: argparse.Namespace) -> int:
+    from medgan_nb.cohort import cohort_from_run, export_synthetic_cohort
+    images, masks, card = cohort_from_run(args.run, args.n, args.class_name, seed=args.seed)
+    sampling = card["sampling"]
+    written = export_synthetic_cohort(images, args.out, masks=masks, labels=[args.class_name] * len(images), card=card,
+                                      spacing_mm=sampling["spacing_mm"], modality=sampling["modality"],
+                                      overwrite=args.overwrite)
+    seg = f" + {written['seg'].name}" if written["seg"] is not None else " (no masks)"
+    print(f"{written['folder']}: {len(images)} SYNTHETIC {args.class_name} images from "
+          f"{card['generator']['checkpoint']} as DICOM{seg} + {written['data_card'].name}, {written['data_card_md'].name}")
+    return 0
+
+@register_command("synth", "synthetic data from a trained run: `cohort RUN --n N --class NAME --out DIR` "
+                           "(DICOM series marked SYNTHETIC, SEG, data card)")
+def _configure_synth(parser: argparse.ArgumentParser) -> None:
+    parser.set_defaults(handler=lambda args: parser.print_help() or 2)
+    subparsers = parser.add_subparsers(title="synth commands", metavar="ACTION")
+    cohort = subparsers.add_parser("cohort", help="N images of one class from a class-conditional run, as a DICOM "
+                                                  "series marked SYNTHETIC with a data card (and a SEG if masks)")
+    cohort.add_argument("run", help="run folder of a class-conditional synthesis run (--set num_classes=3)")
+    cohort.add_argument("--n", type=int, required=True, help="number of images")
+    cohort.add_argument("--class", dest="class_name", required=True, metavar="NAME",
+                        help="the class to draw, one of the run's dataset (ct-lesion-cls: normal, cyst, metastasis)")
+    cohort.add_argument("--out", type=Path, required=True, help="a new or empty folder for the cohort")
+    cohort.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    cohort.add_argument("--overwrite", action="store_true", help="replace the cohort already in --out")
+    cohort.set_defaults(handler=_synth_cohort)
+
 # %% ../nbs/90_cli.ipynb #de86153d
 def default_bench_out() -> Path:
     "Where `medgan bench` writes: benchmarks/results/pix2pix_speed.json if that folder exists here, else pix2pix_speed.json."

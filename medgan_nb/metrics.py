@@ -718,7 +718,8 @@ def memorisation_score(generated: Any, training: Any, held_out: Any, encoder: nn
     return dict(dcr_ratio=float(np.median(generated_dcr) / np.median(held_out_dcr)),
                 copy_fraction=float((generated_dcr < threshold).mean()), expected_copy_fraction=quantile,
                 p_value=float(stats.mannwhitneyu(generated_dcr, held_out_dcr, alternative="less").pvalue),
-                nearest_training_index=torch.from_numpy(nearest_index))
+                threshold=float(threshold), nearest_training_index=torch.from_numpy(nearest_index),
+                nearest_training_distance=torch.from_numpy(generated_dcr), held_out_distance=torch.from_numpy(held_out_dcr))
 
 # %% ../nbs/13_metrics.ipynb #d42bf11c
 def _predicted_classes(classifier: nn.Module, images: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
