@@ -85,7 +85,7 @@ def _synthetic_header(ds: Any, description: str, modality: str, uids: dict, inst
     ds.StudyInstanceUID, ds.SeriesInstanceUID = uids.get("study_uid") or generate_uid(), uids.get("series_uid") or generate_uid()
     ds.PatientName, ds.PatientID, ds.PatientBirthDate, ds.PatientSex = "SYNTHETIC", "SYNTHETIC", "", ""
     ds.PatientIdentityRemoved, ds.BurnedInAnnotation, ds.SyntheticData = "YES", "NO", "YES"
-    ds.DeidentificationMethod = "medgan-nb synthetic image; PS3.15 Basic Profile (Annex E table checked)"
+    ds.DeidentificationMethod = "medgan-nb synthetic; PS3.15 Basic Profile (Annex E checked)"
     code = Dataset()
     code.CodeValue, code.CodingSchemeDesignator, code.CodeMeaning = BASIC_PROFILE_CODE
     ds.DeidentificationMethodCodeSequence = [code]
