@@ -28,6 +28,7 @@ def main() -> None:
     parser.add_argument("--arms", default=None, help="comma-separated (default: every arm)")
     parser.add_argument("--steps", type=int, default=400, help="classifier steps")
     parser.add_argument("--gan-steps", type=int, default=1500)
+    parser.add_argument("--kind", default="ct-lesion-cls", help="the dataset kind (e.g. ct-liver-roi-cls)")
     parser.add_argument("--workers", type=int, default=2, help="processes, one torch thread each")
     parser.add_argument("--smoke", action="store_true", help="the smoke-size grid (overrides the sizes above)")
     parser.add_argument("--out", type=Path, default=None)
@@ -38,7 +39,7 @@ def main() -> None:
     if args.arms:
         settings["arms"] = tuple(args.arms.split(","))
     out = args.out or Path("runs") / time.strftime("synthesis-%Y%m%d-%H%M%S") / "results.json"
-    results = run_synthesis_experiment(**settings, workers=args.workers, out=out)
+    results = run_synthesis_experiment(**settings, kind=args.kind, workers=args.workers, out=out)
     print(f"wrote {out} ({results['seconds']:.0f} s); learning rates {results['learning_rates']}")
 
 
