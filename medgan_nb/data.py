@@ -464,7 +464,7 @@ def _liver_rois(n: int, size: int, seed: int, split: str, class_ratio: Sequence[
     organs = label_map(_crop([p.labels for p in phantoms], origins, size)[:, 0].numpy(), ORGAN_SEGMENTS, ORGAN_LABELS)
     return hu, masks, organs, torch.from_numpy(classes.astype(np.int64)), origins, subjects
 
-def _roi_meta(size: int, render_size: int) -> dict[str, Any]:
+def _roi_meta(render_size: int) -> dict[str, Any]:
     return {"spacing_mm": FIELD_OF_VIEW_MM / render_size, "render_size": render_size, "window": list(LIVER_GAN_WINDOW)}
 
 def build_ct_liver_roi_cls(n, size, seed, split, class_ratio=(95, 4, 1), render_size=256) -> ImageDataset:
@@ -473,7 +473,7 @@ def build_ct_liver_roi_cls(n, size, seed, split, class_ratio=(95, 4, 1), render_
     LIVER_GAN_WINDOW; "roi_origin_px" (N, 2) holds each window's top-left pixel in the rendering."""
     hu, _, _, classes, origins, subjects = _liver_rois(n, size, seed, split, class_ratio, render_size)
     return ImageDataset({"image": to_gan_range(hu, LIVER_GAN_WINDOW), "label": classes, "roi_origin_px": origins},
-                        "classification", LIVER_GAN_WINDOW, subjects, LESION_CLASSES, meta=_roi_meta(size, render_size))
+                        "classification", LIVER_GAN_WINDOW, subjects, LESION_CLASSES, meta=_roi_meta(render_size))
 
 def build_ct_liver_roi_inpaint(n, size, seed, split, class_ratio=(0, 1, 1), render_size=256) -> ImageDataset:
     """Liver-ROI lesion inpainting: the windows of `ct-liver-roi-cls` with their lesions ("image") and without
@@ -484,7 +484,7 @@ def build_ct_liver_roi_inpaint(n, size, seed, split, class_ratio=(0, 1, 1), rend
     tensors = {"image": to_gan_range(hu, LIVER_GAN_WINDOW), "normal": to_gan_range(normal_hu, LIVER_GAN_WINDOW),
                "mask": masks.to(torch.uint8), "label": classes, "organs": organs, "roi_origin_px": origins}
     return ImageDataset(tensors, "inpainting", LIVER_GAN_WINDOW, subjects, LESION_CLASSES,
-                        meta={**_roi_meta(size, render_size), "segments": ["background", *ORGAN_SEGMENTS]})
+                        meta={**_roi_meta(render_size), "segments": ["background", *ORGAN_SEGMENTS]})
 
 # %% ../nbs/04_data.ipynb #cf5a7559
 DATASET_KINDS: dict[str, Callable[..., ImageDataset]] = {
