@@ -27,17 +27,19 @@ from .core import ConfigError, DataError, atomic_open, load_settings
 from .dicom import (CT_GAN_WINDOW, MedicalImage, from_gan_range, percentile_window, read_dicom, read_nifti,
                              read_series, resolve_window, to_gan_range)
 from .phantoms import (BRAIN_CLASSES, BRAIN_FIELD_OF_VIEW_MM, BRAIN_LABELS, FIELD_OF_VIEW_MM, LESION_CLASSES,
-                                ORGAN_LABELS, assign_classes, brain_phantoms, class_counts, ct_phantoms, subject_seeds)
+                                ORGAN_LABELS, LesionSettings, assign_classes, brain_phantoms, class_counts, ct_phantoms,
+                                subject_seeds)
 
 # %% auto #0
-__all__ = ['MR_GAN_WINDOW', 'UINT8_GAN_WINDOW', 'TASK_KEYS', 'LABEL_MAP_KEYS', 'DEGRADATIONS', 'SPLITS', 'SPLIT_STRIDE',
-           'ORGAN_SEGMENTS', 'BRAIN_SEGMENTS', 'DATASET_KINDS', 'DATA_FORMAT_VERSION', 'MEDMNIST_SPLITS',
-           'ImageDataset', 'Augment', 'augment_batch', 'make_pairs', 'split_subjects', 'build_ct_phantom',
-           'build_brain_phantom', 'build_ldct_pairs', 'build_mri_pairs', 'build_sr_pairs', 'build_ct_lesion_seg',
-           'label_map', 'build_ct_organ_seg', 'build_ct_lesion_inpaint', 'build_brain_tissue_seg',
-           'build_ct_lesion_cls', 'kind_options', 'resize_images', 'resize_dataset', 'save_npz_dataset',
-           'load_npz_dataset', 'code_fingerprint', 'cache_path', 'make_dataset', 'make_splits', 'check_disjoint',
-           'split_by_subject', 'read_medical_image', 'dataset_from_files', 'preview_images']
+__all__ = ['MR_GAN_WINDOW', 'UINT8_GAN_WINDOW', 'LIVER_GAN_WINDOW', 'TASK_KEYS', 'LABEL_MAP_KEYS', 'DEGRADATIONS', 'SPLITS',
+           'SPLIT_STRIDE', 'ORGAN_SEGMENTS', 'BRAIN_SEGMENTS', 'LIVER_ONLY', 'DATASET_KINDS', 'DATA_FORMAT_VERSION',
+           'MEDMNIST_SPLITS', 'ImageDataset', 'Augment', 'augment_batch', 'make_pairs', 'split_subjects',
+           'build_ct_phantom', 'build_brain_phantom', 'build_ldct_pairs', 'build_mri_pairs', 'build_sr_pairs',
+           'build_ct_lesion_seg', 'label_map', 'build_ct_organ_seg', 'build_ct_lesion_inpaint',
+           'build_brain_tissue_seg', 'build_ct_lesion_cls', 'liver_roi_origin', 'liver_roi_area',
+           'build_ct_liver_roi_cls', 'build_ct_liver_roi_inpaint', 'kind_options', 'resize_images', 'resize_dataset',
+           'save_npz_dataset', 'load_npz_dataset', 'code_fingerprint', 'cache_path', 'make_dataset', 'make_splits',
+           'check_disjoint', 'split_by_subject', 'read_medical_image', 'dataset_from_files', 'preview_images']
 
 # %% ../nbs/04_data.ipynb #ee34592c
 MR_GAN_WINDOW: tuple[float, float] = (0.5, 1.0)
@@ -45,6 +47,9 @@ MR_GAN_WINDOW: tuple[float, float] = (0.5, 1.0)
 
 UINT8_GAN_WINDOW: tuple[float, float] = (127.5, 255.0)
 "The window that maps 8-bit pixel values 0..255 (MedMNIST, PNG) onto [-1, 1]."
+
+LIVER_GAN_WINDOW: tuple[float, float] = (40.0, 400.0)
+"The window (level, width) in HU of the liver-ROI datasets: -160..240 HU (fat to contrast-enhanced tissue) onto [-1, 1]."
 
 # %% ../nbs/04_data.ipynb #f25a79be
 TASK_KEYS: dict[str, tuple[str, ...]] = {
@@ -383,12 +388,15 @@ def build_ct_organ_seg(n, size, seed, split, organs=ORGAN_SEGMENTS, region="abdo
     return ImageDataset({"image": to_gan_range(hu, CT_GAN_WINDOW), "mask": masks}, "segmentation", CT_GAN_WINDOW,
                         subjects, meta={"segments": ["background", *organs], "spacing_mm": FIELD_OF_VIEW_MM / size})
 
-def build_ct_lesion_inpaint(n, size, seed, split, class_ratio=(0, 1, 1), region="abdomen") -> ImageDataset:
-    """Lesion inpainting: each subject rendered with its lesions ("image") and without ("normal"; the same anatomy),
-    the lesion mask, its class (1 cyst, 2 metastasis) and the organ map (1 liver, 2 spleen, 3 kidney), all (1, H, W)."""
+def _check_lesions_only(class_ratio: Sequence[float]) -> None:
     if len(class_ratio) != len(LESION_CLASSES) or class_ratio[0] != 0:
         raise ConfigError(f"class_ratio={tuple(class_ratio)}: an inpainting set holds lesion images only; give "
                           f"(0, cysts, metastases).")
+
+def build_ct_lesion_inpaint(n, size, seed, split, class_ratio=(0, 1, 1), region="abdomen") -> ImageDataset:
+    """Lesion inpainting: each subject rendered with its lesions ("image") and without ("normal"; the same anatomy),
+    the lesion mask, its class (1 cyst, 2 metastasis) and the organ map (1 liver, 2 spleen, 3 kidney), all (1, H, W)."""
+    _check_lesions_only(class_ratio)
     hu, masks, classes, subjects = _ct_images(n, size, seed, split, class_ratio, region)
     normals = ct_phantoms(list(subjects), size, None, region)  # lesions have their own random stream: same anatomy
     normal_hu = torch.from_numpy(np.stack([p.hu for p in normals]))[:, None]
@@ -413,11 +421,78 @@ def build_ct_lesion_cls(n, size, seed, split, class_ratio=(95, 4, 1), region="ab
     return ImageDataset({"image": to_gan_range(hu, CT_GAN_WINDOW), "label": classes}, "classification", CT_GAN_WINDOW,
                         subjects, LESION_CLASSES)
 
+# %% ../nbs/04_data.ipynb #31d19621
+LIVER_ONLY = LesionSettings(cyst_organs=("liver",), metastasis_organs=("liver",))
+"Lesion settings of the liver-ROI kinds: cysts and metastases in the liver only (counts, radii and HU as ever)."
+
+def liver_roi_origin(labels: np.ndarray, size: int) -> tuple[int, int]:
+    "Top-left pixel (row, col) of the size × size window centred on the liver's centroid in organ labels (H, W), kept inside the image."
+    rows, cols = np.nonzero(labels == ORGAN_LABELS["liver"])
+    if len(rows) == 0:
+        raise DataError("no liver in these organ labels: a liver ROI needs an abdomen slice.")
+    height, width = labels.shape
+    return (int(np.clip(np.rint(rows.mean() - size / 2), 0, height - size)),
+            int(np.clip(np.rint(cols.mean() - size / 2), 0, width - size)))
+
+def liver_roi_area(labels: np.ndarray, size: int) -> np.ndarray:
+    "(H, W) bool: the window `liver_roi_origin` picks, where a liver ROI's lesions may lie."
+    top, left = liver_roi_origin(labels, size)
+    area = np.zeros(labels.shape, dtype=bool)
+    area[top:top + size, left:left + size] = True
+    return area
+
+def _crop(images: Sequence[np.ndarray], origins: torch.Tensor, size: int) -> torch.Tensor:
+    "(N, 1, size, size) windows of N images (H, W) at `origins` (N, 2) (row, col)."
+    return torch.from_numpy(np.stack([image[top:top + size, left:left + size]
+                                      for image, (top, left) in zip(images, origins.tolist())]))[:, None]
+
+def _liver_rois(n: int, size: int, seed: int, split: str, class_ratio: Sequence[float], render_size: int):
+    """The steps the liver-ROI kinds share: abdomen phantoms at `render_size`, lesions in the liver inside the
+    window, cropped. Returns HU, lesion masks and ORGAN_SEGMENTS maps (N, 1, size, size), classes (N,), the windows'
+    origins (N, 2) in render pixels (row, col) and the subjects."""
+    if not isinstance(render_size, (int, np.integer)) or not size <= render_size:
+        raise ConfigError(f"render_size={render_size!r}: the {size}-pixel liver ROI is cut from an abdomen rendered at "
+                          f"render_size × render_size; give an integer ≥ {size} (256: {FIELD_OF_VIEW_MM / 256} mm/px).")
+    subjects = split_subjects(seed, n, split)
+    classes = assign_classes(n, class_ratio, _split_seed(seed, split, 0), len(LESION_CLASSES))
+    phantoms = ct_phantoms(list(subjects), render_size, classes, "abdomen", LIVER_ONLY,
+                           functools.partial(liver_roi_area, size=size))
+    origins = torch.tensor([liver_roi_origin(p.labels, size) for p in phantoms], dtype=torch.int64)
+    hu, masks = _crop([p.hu for p in phantoms], origins, size), _crop([p.lesion_mask for p in phantoms], origins, size)
+    if masks.sum() != sum(int(p.lesion_mask.sum()) for p in phantoms):
+        raise DataError("a lesion lies outside its liver ROI; the lesion area and the crop disagree.")
+    organs = label_map(_crop([p.labels for p in phantoms], origins, size)[:, 0].numpy(), ORGAN_SEGMENTS, ORGAN_LABELS)
+    return hu, masks, organs, torch.from_numpy(classes.astype(np.int64)), origins, subjects
+
+def _roi_meta(render_size: int) -> dict[str, Any]:
+    return {"spacing_mm": FIELD_OF_VIEW_MM / render_size, "render_size": render_size, "window": list(LIVER_GAN_WINDOW)}
+
+def build_ct_liver_roi_cls(n, size, seed, split, class_ratio=(95, 4, 1), render_size=256) -> ImageDataset:
+    """Liver-ROI classification (Frid-Adar et al. 2018): the size × size window on the liver of an abdomen rendered at
+    `render_size`, normal / cyst / metastasis (in the liver) in the exact proportions of `class_ratio`, in
+    LIVER_GAN_WINDOW; "roi_origin_px" (N, 2) holds each window's top-left pixel in the rendering."""
+    hu, _, _, classes, origins, subjects = _liver_rois(n, size, seed, split, class_ratio, render_size)
+    return ImageDataset({"image": to_gan_range(hu, LIVER_GAN_WINDOW), "label": classes, "roi_origin_px": origins},
+                        "classification", LIVER_GAN_WINDOW, subjects, LESION_CLASSES, meta=_roi_meta(render_size))
+
+def build_ct_liver_roi_inpaint(n, size, seed, split, class_ratio=(0, 1, 1), render_size=256) -> ImageDataset:
+    """Liver-ROI lesion inpainting: the windows of `ct-liver-roi-cls` with their lesions ("image") and without
+    ("normal"), the lesion mask, the class (1 cyst, 2 metastasis) and the organ map, as in `ct-lesion-inpaint`."""
+    _check_lesions_only(class_ratio)
+    hu, masks, organs, classes, origins, subjects = _liver_rois(n, size, seed, split, class_ratio, render_size)
+    normal_hu = _crop([p.hu for p in ct_phantoms(list(subjects), render_size, None, "abdomen")], origins, size)
+    tensors = {"image": to_gan_range(hu, LIVER_GAN_WINDOW), "normal": to_gan_range(normal_hu, LIVER_GAN_WINDOW),
+               "mask": masks.to(torch.uint8), "label": classes, "organs": organs, "roi_origin_px": origins}
+    return ImageDataset(tensors, "inpainting", LIVER_GAN_WINDOW, subjects, LESION_CLASSES,
+                        meta={**_roi_meta(render_size), "segments": ["background", *ORGAN_SEGMENTS]})
+
+# %% ../nbs/04_data.ipynb #cf5a7559
 DATASET_KINDS: dict[str, Callable[..., ImageDataset]] = {
     "ct-phantom": build_ct_phantom, "brain-phantom": build_brain_phantom, "ldct-pairs": build_ldct_pairs,
     "mri-pairs": build_mri_pairs, "sr-pairs": build_sr_pairs, "ct-lesion-seg": build_ct_lesion_seg,
     "ct-lesion-cls": build_ct_lesion_cls, "ct-organ-seg": build_ct_organ_seg, "brain-tissue-seg": build_brain_tissue_seg,
-    "ct-lesion-inpaint": build_ct_lesion_inpaint,
+    "ct-lesion-inpaint": build_ct_lesion_inpaint, "ct-liver-roi-cls": build_ct_liver_roi_cls,
+    "ct-liver-roi-inpaint": build_ct_liver_roi_inpaint,
 }
 "The datasets `make_dataset` builds, by kind, with the function that builds each."
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -441,25 +441,30 @@ def place_disc(host: np.ndarray, taken: np.ndarray, radius_px: float, rng: np.ra
     return None
 
 def add_lesions(hu: np.ndarray, labels: np.ndarray, texture: np.ndarray, kind: str, rng: np.random.Generator,
-                spacing_mm: float, settings: LesionSettings = LesionSettings()) -> tuple[np.ndarray, list[Lesion]]:
-    "Draw lesions of class `kind` into `hu` (H, W, in place) inside their organs; return the lesion mask and the lesions."
+                spacing_mm: float, settings: LesionSettings = LesionSettings(),
+                area: np.ndarray | None = None) -> tuple[np.ndarray, list[Lesion]]:
+    """Draw lesions of class `kind` into `hu` (H, W, in place) inside their organs, and inside `area` (H, W) bool
+    when given; return the lesion mask and the lesions."""
     mask = np.zeros(labels.shape, dtype=bool)
     if kind == "normal":
         return mask, []
     organs = settings.cyst_organs if kind == "cyst" else settings.metastasis_organs
-    present = [organ for organ in organs if (labels == ORGAN_LABELS[organ]).sum() >= 20]
+    allowed = np.ones(labels.shape, dtype=bool) if area is None else np.asarray(area, dtype=bool)
+    present = [organ for organ in organs if ((labels == ORGAN_LABELS[organ]) & allowed).sum() >= 20]
     if not present:
-        raise DataError(f"no organ for a {kind} in this phantom: none of {organs} is in the slice. "
+        raise DataError(f"no organ for a {kind} in this phantom: none of {organs} is in the slice"
+                        f"{'' if area is None else ' inside the lesion area'}. "
                         f"Use region='abdomen' or other organs in LesionSettings({kind}_organs=...).")
     low, high = settings.cyst_count if kind == "cyst" else settings.metastasis_count
     lesions = []
     for _ in range(int(rng.integers(low, high + 1))):
         organ = present[int(rng.integers(len(present)))]
-        host = labels == ORGAN_LABELS[organ]
+        in_organ = labels == ORGAN_LABELS[organ]
+        host = in_organ & allowed
         radius_mm = rng.uniform(*(settings.cyst_radius_mm if kind == "cyst" else settings.metastasis_radius_mm))
         radius_px = max(radius_mm / spacing_mm, settings.min_radius_px)
         harmonics = None if kind == "cyst" else _harmonics(rng, 0.08)
-        organ_hu = float(np.median(hu[host]))
+        organ_hu = float(np.median(hu[in_organ]))
         if kind == "cyst":
             lesion_hu = rng.uniform(*settings.cyst_hu)
         elif organ == "lung":
@@ -518,8 +523,10 @@ def _check_region(region: str) -> str:
     return region
 
 def ct_phantoms(subjects: Sequence[int], size: int = 128, classes: Sequence[int] | None = None,
-                region: str = "abdomen", lesion_settings: LesionSettings = LesionSettings()) -> list[CTPhantom]:
-    "One `CTPhantom` per subject seed, rendered as a batch; `classes` (0 normal, 1 cyst, 2 metastasis) per subject."
+                region: str = "abdomen", lesion_settings: LesionSettings = LesionSettings(),
+                lesion_area: Callable[[np.ndarray], np.ndarray] | None = None) -> list[CTPhantom]:
+    """One `CTPhantom` per subject seed, rendered as a batch; `classes` (0 normal, 1 cyst, 2 metastasis) per subject.
+    `lesion_area`, given a subject's organ labels (H, W), returns where its lesions may lie (H, W) bool."""
     size, region = _check_size(size), _check_region(region)
     classes = np.zeros(len(subjects), dtype=np.int64) if classes is None else np.asarray(classes)
     spacing_mm = FIELD_OF_VIEW_MM / size
@@ -531,8 +538,9 @@ def ct_phantoms(subjects: Sequence[int], size: int = 128, classes: Sequence[int]
             label = _lesion_class(int(classes[start + offset]))
             image_hu = hu[offset].copy()
             rng = np.random.default_rng([int(subject), 1])  # lesions have their own stream: same anatomy for any class
+            area = None if lesion_area is None or label == 0 else lesion_area(labels[offset])
             mask, lesions = add_lesions(image_hu, labels[offset], texture[offset], LESION_CLASSES[label], rng,
-                                        spacing_mm, lesion_settings)
+                                        spacing_mm, lesion_settings, area)
             phantoms.append(CTPhantom(image_hu, labels[offset].astype(np.int16), mask, label, int(subject), region,
                                       spacing_mm, lesions))
     return phantoms
