@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("--arms", default=None, help="comma-separated (default: every arm)")
     parser.add_argument("--steps", type=int, default=400, help="classifier steps")
     parser.add_argument("--gan-steps", type=int, default=1500)
-    parser.add_argument("--kind", default="ct-lesion-cls", help="the dataset kind (e.g. ct-liver-roi-cls)")
+    parser.add_argument("--kind", default="ct-liver-roi-cls", help="the dataset kind (ct-liver-roi-cls: 64 px liver ROIs; ct-lesion-cls: whole slices)")
     parser.add_argument("--workers", type=int, default=2, help="processes, one torch thread each")
     parser.add_argument("--smoke", action="store_true", help="the smoke-size grid (overrides the sizes above)")
     parser.add_argument("--out", type=Path, default=None)
