@@ -16,9 +16,9 @@ from pathlib import Path
 
 from medgan_nb.synthesis import run_synthesis_experiment
 
-SMOKE = {"ratios": ("95:4:1",), "seeds": (0, 1), "steps": 30, "gan_steps": 30, "image_size": 32, "n_train": 100,
-         "shares": (1.0,), "tstr_n": 24, "judge_steps": 30}
-"The smoke-size grid (about a minute): what `33_synthesis_augmentation` re-runs to check the stored smoke results."
+SMOKE = {"ratios": ("95:4:1",), "seeds": (0, 1), "steps": 150, "gan_steps": 100, "image_size": 32, "n_train": 100,
+         "shares": (1.0,), "tstr_n": 24, "judge_steps": 150}
+"The smoke-size grid (a few minutes; enough steps that a classifier is above chance): what `33_synthesis_augmentation` re-runs to check the stored smoke results."
 
 
 def main() -> None:
@@ -28,6 +28,7 @@ def main() -> None:
     parser.add_argument("--arms", default=None, help="comma-separated (default: every arm)")
     parser.add_argument("--steps", type=int, default=400, help="classifier steps")
     parser.add_argument("--gan-steps", type=int, default=1500)
+    parser.add_argument("--judge-steps", type=int, default=600, help="training steps of the TRTS/fidelity judge")
     parser.add_argument("--kind", default="ct-liver-roi-cls", help="the dataset kind (ct-liver-roi-cls: 64 px liver ROIs; ct-lesion-cls: whole slices)")
     parser.add_argument("--workers", type=int, default=2, help="processes, one torch thread each")
     parser.add_argument("--smoke", action="store_true", help="the smoke-size grid (overrides the sizes above)")
@@ -35,7 +36,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = dict(SMOKE) if args.smoke else {"ratios": tuple(args.ratios.split(",")), "steps": args.steps,
                                                "seeds": tuple(int(v) for v in args.seeds.split(",")),
-                                               "gan_steps": args.gan_steps}
+                                               "gan_steps": args.gan_steps, "judge_steps": args.judge_steps}
     if args.arms:
         settings["arms"] = tuple(args.arms.split(","))
     out = args.out or Path("runs") / time.strftime("synthesis-%Y%m%d-%H%M%S") / "results.json"
