@@ -3,7 +3,8 @@
 
 The `.ipynb` in `nbs/` stays the source of truth; this tool only makes writing and editing cells easier.
 A draft is a Python file whose cells are separated by `# %%` lines; `# %% [markdown]` starts a markdown
-cell whose lines are commented with `# `.
+cell whose lines are commented with `# `. Cell metadata, where a cell has some (nbgrader's, in the exercises),
+follows the marker as one line of JSON: `# %% {"nbgrader": {"solution": true, ...}}`.
 
     python tools/nbtool.py build draft.py nbs/00_core.ipynb   # draft -> notebook
     python tools/nbtool.py dump nbs/00_core.ipynb > draft.py  # notebook -> draft
@@ -15,9 +16,15 @@ from pathlib import Path
 CODE_MARK, MD_MARK = "# %%", "# %% [markdown]"
 
 
+def _metadata(header: str) -> dict:
+    "The JSON metadata after a `# %%` or `# %% [markdown]` marker ({} if none)."
+    rest = header[len(MD_MARK if header.startswith(MD_MARK) else CODE_MARK):].strip()
+    return json.loads(rest) if rest else {}
+
+
 def draft_to_cells(text: str) -> list[dict]:
     "Split a `# %%` draft into notebook cell dicts."
-    cells, kind, lines = [], None, []
+    cells, kind, lines, metadata = [], None, [], {}
 
     def flush():
         if kind is None:
@@ -26,16 +33,16 @@ def draft_to_cells(text: str) -> list[dict]:
         if kind == "markdown":
             body = "\n".join(l[2:] if l.startswith("# ") else l.lstrip("#") for l in body.split("\n"))
         if body.strip():
-            cell = {"cell_type": kind, "metadata": {}, "source": body.splitlines(keepends=True)}
+            cell = {"cell_type": kind, "metadata": metadata, "source": body.splitlines(keepends=True)}
             if kind == "code":
                 cell.update(execution_count=None, outputs=[])
             cells.append(cell)
 
     for line in text.split("\n"):
         if line.startswith(MD_MARK):
-            flush(); kind, lines = "markdown", []
+            flush(); kind, lines, metadata = "markdown", [], _metadata(line)
         elif line.startswith(CODE_MARK):
-            flush(); kind, lines = "code", []
+            flush(); kind, lines, metadata = "code", [], _metadata(line)
         else:
             if kind is None:
                 kind = "code"
@@ -57,10 +64,11 @@ def dump(notebook_path: str) -> str:
     parts = []
     for cell in notebook["cells"]:
         source = "".join(cell["source"])
+        metadata = (" " + json.dumps(cell["metadata"], ensure_ascii=False)) if cell.get("metadata") else ""
         if cell["cell_type"] == "markdown":
-            parts.append(MD_MARK + "\n" + "\n".join(("# " + l) if l else "#" for l in source.split("\n")))
+            parts.append(MD_MARK + metadata + "\n" + "\n".join(("# " + l) if l else "#" for l in source.split("\n")))
         else:
-            parts.append(CODE_MARK + "\n" + source)
+            parts.append(CODE_MARK + metadata + "\n" + source)
     return "\n\n".join(parts) + "\n"
 
 
