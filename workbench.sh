@@ -4,6 +4,7 @@
 #   ./workbench.sh lab            set up, then open JupyterLab on the tutorials
 #   ./workbench.sh lab --headless set up, then serve JupyterLab without a browser (for a server; tunnel the port)
 #   ./workbench.sh test           set up, then run every test: notebooks clean & exported, nbdev-test, pytest
+#   ./workbench.sh lecture RUN_DIR  set up, then serve the lecture screen of RUN_DIR with voila on 127.0.0.1 (prints the URL)
 #   ./workbench.sh setup          only set up
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -59,5 +60,8 @@ case "$command" in
   setup) setup ;;
   lab) setup; lab "$@" ;;
   test) setup; run_tests "$@" ;;
-  *) echo "usage: ./workbench.sh {lab [--headless]|test|setup}" >&2; exit 2 ;;
+  lecture)
+    [ $# -ge 1 ] || { echo "usage: ./workbench.sh lecture RUN_DIR [--port N] [--scale S]" >&2; exit 2; }
+    setup; exec "$PY" -m medgan_nb lecture "$@" ;;
+  *) echo "usage: ./workbench.sh {lab [--headless]|test|setup|lecture RUN_DIR}" >&2; exit 2 ;;
 esac

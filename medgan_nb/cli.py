@@ -408,6 +408,22 @@ def _configure_synth(parser: argparse.ArgumentParser) -> None:
     cohort.add_argument("--overwrite", action="store_true", help="replace the cohort already in --out")
     cohort.set_defaults(handler=_synth_cohort)
 
+# %% ../nbs/90_cli.ipynb #e8c5dc18
+def _lecture(args: argparse.Namespace) -> int:
+    from medgan_nb.lecture import serve_lecture
+    return serve_lecture(args.run_dir, port=args.port, ip=args.ip, scale=args.scale, token=args.token)
+
+@register_command("lecture", "a read-only dashboard of RUN_DIR for the projector (large fonts, no buttons), served by "
+                             "voila on 127.0.0.1; prints the URL")
+def _configure_lecture(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="the run folder to show (it may not exist yet)")
+    parser.add_argument("--port", type=int, default=8866, help="port (default 8866)")
+    parser.add_argument("--ip", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1; tunnel the port to show it elsewhere)")
+    parser.add_argument("--scale", type=float, default=2.0, help="text and figures, times the notebook's (default 2)")
+    parser.add_argument("--token", default=None, help="the URL's token (default: a random one, printed in the URL)")
+    parser.set_defaults(handler=_lecture)
+
 # %% ../nbs/90_cli.ipynb #de86153d
 def default_bench_out() -> Path:
     "Where `medgan bench` writes: benchmarks/results/pix2pix_speed.json if that folder exists here, else pix2pix_speed.json."
