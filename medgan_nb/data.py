@@ -23,6 +23,7 @@ from torch.utils.data import DataLoader, Dataset
 
 import medgan_nb
 from . import physics
+from .brain_ct import BRAIN_CT_GAN_WINDOW, HEAD_FIELD_OF_VIEW_MM, HEAD_LABELS, LESION_DOMAINS, head_phantoms
 from .core import ConfigError, DataError, atomic_open, load_settings
 from .dicom import (CT_GAN_WINDOW, MedicalImage, from_gan_range, percentile_window, read_dicom, read_nifti,
                              read_series, resolve_window, to_gan_range)
@@ -36,7 +37,7 @@ __all__ = ['MR_GAN_WINDOW', 'UINT8_GAN_WINDOW', 'LIVER_GAN_WINDOW', 'TASK_KEYS',
            'MEDMNIST_SPLITS', 'ImageDataset', 'Augment', 'augment_batch', 'make_pairs', 'split_subjects',
            'build_ct_phantom', 'build_brain_phantom', 'build_ldct_pairs', 'build_mri_pairs', 'build_sr_pairs',
            'build_ct_lesion_seg', 'label_map', 'build_ct_organ_seg', 'build_ct_lesion_inpaint',
-           'build_brain_tissue_seg', 'build_ct_lesion_cls', 'liver_roi_origin', 'liver_roi_area',
+           'build_brain_tissue_seg', 'build_mr_ct_brain', 'build_ct_lesion_cls', 'liver_roi_origin', 'liver_roi_area',
            'build_ct_liver_roi_cls', 'build_ct_liver_roi_inpaint', 'liver_roi_pairs', 'kind_options', 'resize_images',
            'resize_dataset', 'save_npz_dataset', 'load_npz_dataset', 'code_fingerprint', 'cache_path', 'make_dataset',
            'make_splits', 'check_disjoint', 'split_by_subject', 'read_medical_image', 'dataset_from_files',
@@ -62,7 +63,7 @@ TASK_KEYS: dict[str, tuple[str, ...]] = {
 }
 "The keys of the dict each task's dataset returns per item."
 
-LABEL_MAP_KEYS: tuple[str, ...] = ("mask", "organs")
+LABEL_MAP_KEYS: tuple[str, ...] = ("mask", "organs", "tissues", "lesion_mask")
 "Tensors that hold labels, not intensities: resampled with nearest neighbours, never given an intensity change."
 
 class ImageDataset(Dataset):
@@ -416,6 +417,25 @@ def build_brain_tissue_seg(n, size, seed, split, tissues=BRAIN_SEGMENTS, contras
     return ImageDataset({"image": to_gan_range(images, MR_GAN_WINDOW), "mask": masks}, "segmentation", MR_GAN_WINDOW,
                         subjects, meta={"segments": ["background", *tissues], "spacing_mm": BRAIN_FIELD_OF_VIEW_MM / size})
 
+def build_mr_ct_brain(n, size, seed, split, lesions_in="none", class_ratio=(1, 1), contrast="t1", source="auto",
+                      noise_hu=3.0) -> ImageDataset:
+    """MR → CT pairs of one head (`brain_ct.head_phantoms`): input = T1 MR (1, H, W) in MR_GAN_WINDOW, target = CT in
+    BRAIN_CT_GAN_WINDOW (−1000…+2000 HU), "tissues" (1, H, W) the HEAD_LABELS map both share, "lesion_mask" (1, H, W)
+    where white-matter lesions lie, shown in the MR, the CT or both (`lesions_in`; then `class_ratio` normal:lesion)."""
+    if lesions_in not in LESION_DOMAINS:
+        raise ConfigError(f"lesions_in={lesions_in!r}: use one of {LESION_DOMAINS} (where the lesions show).")
+    subjects = split_subjects(seed, n, split)
+    classes = (np.zeros(n, dtype=np.int64) if lesions_in == "none" else
+               assign_classes(n, class_ratio, _split_seed(seed, split, 0), len(BRAIN_CLASSES)))
+    heads = head_phantoms(list(subjects), size, classes, lesions_in, contrast, source, noise_hu)
+    stack = lambda name: torch.from_numpy(np.stack([getattr(head, name) for head in heads]))[:, None]
+    tensors = {"input": to_gan_range(stack("mr"), MR_GAN_WINDOW), "target": to_gan_range(stack("ct_hu"), BRAIN_CT_GAN_WINDOW),
+               "tissues": stack("labels").to(torch.uint8), "lesion_mask": stack("lesion_mask").to(torch.uint8),
+               "label": torch.from_numpy(classes.astype(np.int64))}
+    return ImageDataset(tensors, "paired", BRAIN_CT_GAN_WINDOW, subjects, BRAIN_CLASSES,
+                        meta={"input_window": list(MR_GAN_WINDOW), "segments": list(HEAD_LABELS), "lesions_in": lesions_in,
+                              "spacing_mm": heads[0].spacing_mm, "field_of_view_mm": HEAD_FIELD_OF_VIEW_MM})
+
 def build_ct_lesion_cls(n, size, seed, split, class_ratio=(95, 4, 1), region="abdomen") -> ImageDataset:
     "Imbalanced classification: normal / cyst / metastasis in the exact proportions of `class_ratio`."
     hu, _, classes, subjects = _ct_images(n, size, seed, split, class_ratio, region)
@@ -498,7 +518,7 @@ DATASET_KINDS: dict[str, Callable[..., ImageDataset]] = {
     "mri-pairs": build_mri_pairs, "sr-pairs": build_sr_pairs, "ct-lesion-seg": build_ct_lesion_seg,
     "ct-lesion-cls": build_ct_lesion_cls, "ct-organ-seg": build_ct_organ_seg, "brain-tissue-seg": build_brain_tissue_seg,
     "ct-lesion-inpaint": build_ct_lesion_inpaint, "ct-liver-roi-cls": build_ct_liver_roi_cls,
-    "ct-liver-roi-inpaint": build_ct_liver_roi_inpaint,
+    "ct-liver-roi-inpaint": build_ct_liver_roi_inpaint, "mr-ct-brain": build_mr_ct_brain,
 }
 "The datasets `make_dataset` builds, by kind, with the function that builds each."
 
@@ -606,10 +626,10 @@ def _plain(value: Any) -> Any:
 
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    "A hash of the code that makes datasets (dicom's GAN range, phantoms, physics, data): a change to it invalidates every cache file."
-    import medgan_nb.dicom, medgan_nb.phantoms
+    "A hash of the code that makes datasets (dicom's GAN range, phantoms, brain_ct, physics, data): a change to it invalidates every cache file."
+    import medgan_nb.brain_ct, medgan_nb.dicom, medgan_nb.phantoms
     digest = hashlib.sha1(medgan_nb.__version__.encode())
-    for module in (medgan_nb.dicom, medgan_nb.phantoms, physics, sys.modules[__name__]):
+    for module in (medgan_nb.dicom, medgan_nb.phantoms, medgan_nb.brain_ct, physics, sys.modules[__name__]):
         source = getattr(module, "__file__", None)
         if source and Path(source).is_file():
             digest.update(Path(source).read_bytes())

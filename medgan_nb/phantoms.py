@@ -622,7 +622,9 @@ def load_mni152() -> dict[str, np.ndarray] | None:
 # %% ../nbs/02_phantoms.ipynb #396a5796
 @dataclass
 class BrainPhantom:
-    "A 2-D brain MR phantom: image (H, W) float32 in [0, 1], tissue labels (H, W) int16, lesion mask, image class."
+    """A 2-D brain MR phantom: image (H, W) float32 in [0, 1], tissue labels (H, W) int16, lesion mask, image class;
+    `tissues` holds the partial-volume fractions (3, H, W) the labels are the argmax of (what the CT rendering of
+    `02a_brain_ct` reads)."""
     image: np.ndarray
     labels: np.ndarray
     lesion_mask: np.ndarray
@@ -633,6 +635,7 @@ class BrainPhantom:
     slice_index: int | None
     spacing_mm: float
     lesions: list[Lesion] = field(default_factory=list)
+    tissues: np.ndarray | None = None  # (3, H, W) float32 partial-volume fractions of csf, grey and white matter
 
     @property
     def class_name(self) -> str:
@@ -814,7 +817,7 @@ def brain_phantoms(subjects: Sequence[int], size: int = 128, classes: Sequence[i
                 mask, lesions = _add_brain_lesions(image, labels[offset], np.random.default_rng([int(subject), 1]),
                                                    spacing_mm, contrast)
             phantoms.append(BrainPhantom(image, labels[offset], mask, label, int(subject), contrast, source,
-                                         slices[offset], spacing_mm, lesions))
+                                         slices[offset], spacing_mm, lesions, tissues[offset]))
     return phantoms
 
 def _add_brain_lesions(image: np.ndarray, labels: np.ndarray, rng: np.random.Generator, spacing_mm: float,

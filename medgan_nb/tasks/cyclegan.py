@@ -25,7 +25,7 @@ from .dcgan import LOSS_KINDS
 from .pix2pix import PIX2PIX_ADAM
 
 # %% auto #0
-__all__ = ['UnpairedDataset', 'unpaired_from_pairs', 'ImagePool', 'CycleGANOptions', 'CycleGAN']
+__all__ = ['UNPAIRED_KINDS', 'UnpairedDataset', 'unpaired_from_pairs', 'ImagePool', 'CycleGANOptions', 'CycleGAN']
 
 # %% ../../nbs/11g_cyclegan.ipynb #0388f713
 class UnpairedDataset(Dataset):
@@ -52,13 +52,27 @@ class UnpairedDataset(Dataset):
     def __repr__(self) -> str:
         return f"UnpairedDataset({len(self.domain_a)} A, {len(self.domain_b)} B, {tuple(self.domain_a.shape[1:])})"
 
+UNPAIRED_KINDS: dict[str, str] = {"ldct-unpaired": "ldct-pairs"}
+"Data names that say the training is unpaired (`--data ldct-unpaired`), with the paired kind split between the domains."
+
 def unpaired_from_pairs(kind: str = "ldct-pairs", n_a: int = 256, n_b: int = 256, size: int = 64, seed: int = 0,
-                        split: str = "train") -> UnpairedDataset:
-    "Domain A = inputs of the first `n_a` subjects of `kind`, domain B = targets of the next `n_b` (subject-disjoint)."
-    pairs = make_dataset(kind, n=n_a + n_b, size=size, seed=seed, split=split)
+                        split: str = "train", **options: Any) -> UnpairedDataset:
+    """Domain A = inputs of the first `n_a` subjects of paired `kind` (or a name of `UNPAIRED_KINDS`), domain B =
+    targets of the next `n_b` (subject-disjoint); `options` are the kind's (e.g. `lesions_in` of mr-ct-brain).
+
+    For evaluation only, `meta` keeps the hidden pairs: "hidden_targets_a" (N_A, C, H, W), the true B image of each A
+    image, and "hidden_pairs_a" / "hidden_pairs_b", the paired datasets of the A and B subjects with all their
+    tensors (e.g. the tissue map and lesion mask of mr-ct-brain); "window_a" is domain A's window, `window` B's."""
+    paired_kind = UNPAIRED_KINDS.get(kind, kind)
+    pairs = make_dataset(paired_kind, n=n_a + n_b, size=size, seed=seed, split=split, **options)
+    if pairs.task != "paired":
+        raise ConfigError(f"data={kind!r} is a {pairs.task} kind; CycleGAN's domains come from a paired kind "
+                          f"(its inputs and targets), e.g. ldct-pairs, mr-ct-brain, mri-pairs, or {', '.join(UNPAIRED_KINDS)}.")
     inputs, targets = pairs.tensors["input"], pairs.tensors["target"]
-    return UnpairedDataset(inputs[:n_a], targets[n_a:], pairs.window, pairs.subjects[:n_a], pairs.subjects[n_a:],
-                           meta={"kind": kind, "split": split, "hidden_targets_a": targets[:n_a]})
+    meta = {"kind": kind, "paired_kind": paired_kind, "split": split, "options": dict(options),
+            "window_a": tuple(pairs.meta.get("input_window", pairs.window)), "hidden_targets_a": targets[:n_a],
+            "hidden_pairs_a": pairs.subset(range(n_a)), "hidden_pairs_b": pairs.subset(range(n_a, n_a + n_b))}
+    return UnpairedDataset(inputs[:n_a], targets[n_a:], pairs.window, pairs.subjects[:n_a], pairs.subjects[n_a:], meta)
 
 # %% ../../nbs/11g_cyclegan.ipynb #f7daa477
 class ImagePool:
