@@ -4,6 +4,9 @@
 #   ./workbench.sh lab            set up, then open JupyterLab on the tutorials
 #   ./workbench.sh lab --headless set up, then serve JupyterLab without a browser (for a server; tunnel the port)
 #   ./workbench.sh test           set up, then run every test: notebooks clean & exported, nbdev-test, pytest
+#   ./workbench.sh docs           set up, then build the course site in _site/: the tutorials and the exercises'
+#                                 student versions executed, as static HTML with an index (tools/build_site.py;
+#                                 options --only PATTERN, repeatable, and --out DIR)
 #   ./workbench.sh setup          only set up
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -59,5 +62,6 @@ case "$command" in
   setup) setup ;;
   lab) setup; lab "$@" ;;
   test) setup; run_tests "$@" ;;
-  *) echo "usage: ./workbench.sh {lab [--headless]|test|setup}" >&2; exit 2 ;;
+  docs) setup; exec "$PY" tools/build_site.py "$@" ;;
+  *) echo "usage: ./workbench.sh {lab [--headless]|test|docs [--only PATTERN] [--out DIR]|setup}" >&2; exit 2 ;;
 esac
