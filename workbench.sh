@@ -5,6 +5,9 @@
 #   ./workbench.sh lab --headless set up, then serve JupyterLab without a browser (for a server; tunnel the port)
 #   ./workbench.sh test           set up, then run every test: notebooks clean & exported, nbdev-test, pytest
 #   ./workbench.sh lecture RUN_DIR  set up, then serve the lecture screen of RUN_DIR with voila on 127.0.0.1 (prints the URL)
+#   ./workbench.sh docs           set up, then build the course site in _site/: the tutorials and the exercises'
+#                                 student versions executed, as static HTML with an index (tools/build_site.py;
+#                                 options --only PATTERN, repeatable, and --out DIR)
 #   ./workbench.sh setup          only set up
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -63,5 +66,6 @@ case "$command" in
   lecture)
     [ $# -ge 1 ] || { echo "usage: ./workbench.sh lecture RUN_DIR [--port N] [--scale S]" >&2; exit 2; }
     setup; exec "$PY" -m medgan_nb lecture "$@" ;;
-  *) echo "usage: ./workbench.sh {lab [--headless]|test|setup|lecture RUN_DIR}" >&2; exit 2 ;;
+  docs) setup; exec "$PY" tools/build_site.py "$@" ;;
+  *) echo "usage: ./workbench.sh {lab [--headless]|test|docs [--only PATTERN] [--out DIR]|setup|lecture RUN_DIR}" >&2; exit 2 ;;
 esac
