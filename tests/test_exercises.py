@@ -5,6 +5,7 @@ which run to the end with every check saying "not yet" and a hint: the only erro
 (an nbgrader test cell *is* `assert check_…(answer)`, so a failing check fails its cell and scores 0). `nbgrader
 autograde` then gives the instructor's answers full marks and the blank student version none. Typical wrong answers
 get hints that name the mistake, never the expected value."""
+import json
 import os
 import shutil
 import subprocess
@@ -12,11 +13,13 @@ import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 import torch
 from nbclient import NotebookClient
+from scipy import ndimage
 
-from medgan_nb.exercises import ct, gan
+from medgan_nb.exercises import ct, gan, images, training
 from medgan_nb.losses import discriminator_loss
 
 pytest.importorskip("nbgrader")
@@ -65,12 +68,15 @@ def course(tmp_path_factory) -> Path:
     (root / "source" / ASSIGNMENT).mkdir(parents=True)
     for path in EXERCISES:
         shutil.copy(path, root / "source" / ASSIGNMENT / path.name)
+    shutil.copytree(REPO / "nbs" / "exercises" / "runs", root / "source" / ASSIGNMENT / "runs")  # exercise 6's runs
     nbgrader("generate_assignment", ASSIGNMENT, "--force", course=root)
+    if not (root / "release" / ASSIGNMENT / "runs").exists():  # nbgrader releases the notebooks only
+        shutil.copytree(root / "source" / ASSIGNMENT / "runs", root / "release" / ASSIGNMENT / "runs")
     return root
 
 
 def test_the_exercises_are_in_nbgraders_format():
-    assert len(EXERCISES) >= 5, EXERCISES
+    assert len(EXERCISES) >= 10, EXERCISES
     for path in EXERCISES:
         cells = nbformat.read(path, as_version=4).cells
         solutions = [c for c in cells if c.metadata.get("nbgrader", {}).get("solution")]
@@ -187,3 +193,58 @@ def test_a_student_exception_is_a_hint_not_a_traceback(capsys):
     printed = capsys.readouterr().out
     assert not result and printed.strip() == "✗ not yet: your function raised ZeroDivisionError: division by zero"
     assert "Traceback" not in printed
+
+
+def test_iou_given_as_dice_is_named():
+    result = images.check_dice(lambda p, t, k: images.segmentation_scores(p, t, k)["iou"])
+    assert not result and "IoU" in result.hint and "2|A ∩ B|" in result.hint
+
+
+def test_dice_smoothing_of_empty_masks_is_named():
+    def smoothed(predicted, truth, classes):
+        p = torch.nn.functional.one_hot(predicted, classes)[..., 1:].float()
+        t = torch.nn.functional.one_hot(truth, classes)[..., 1:].float()
+        return (2 * (p * t).sum((1, 2)) + 1) / (p.sum((1, 2)) + t.sum((1, 2)) + 1)
+    result = images.check_dice(smoothed)
+    assert not result and "NaN" in result.hint and "smoothing" in result.hint
+
+
+def test_a_swapped_diagnosis_names_what_to_look_at_not_the_answer():
+    truth = training.RUN_DIAGNOSES
+    swapped = {**truth, "run_a": truth["run_c"], "run_c": truth["run_a"]}
+    result = training.check_diagnosis(lambda: swapped)
+    assert not result and "run_a is not" in result.hint and "run_c is not" in result.hint
+    assert "look at the modes" in result.hint and "run_b" not in result.hint
+    assert f"run_a is {truth['run_a']!r}" not in result.hint
+
+
+def test_the_shipped_runs_are_small_and_show_their_diagnosis():
+    runs = REPO / "nbs" / "exercises" / "runs"
+    assert sorted(path.name for path in runs.iterdir()) == sorted(training.RUN_DIAGNOSES)
+    last = {}
+    for name in training.RUN_DIAGNOSES:
+        assert (runs / name / "config.json").exists()
+        assert sum(path.stat().st_size for path in (runs / name).iterdir()) < 20_000, name
+        records = [json.loads(line) for line in (runs / name / "metrics.jsonl").read_text().splitlines()]
+        last[training.RUN_DIAGNOSES[name]] = [r for r in records if "d_gap" in r][-1]
+    assert last["D overfitting"]["d_gap"] > 0.2 > abs(last["healthy"]["d_gap"])
+    assert last["healthy"]["modes"] == 8 > last["mode collapse"]["modes"]
+
+
+def test_a_forgotten_detach_in_the_d_phase_is_named():
+    class Undetached(training.RingGAN):
+        def d_loss(self, batch, cache):
+            real_logits, fake_logits = self.D(batch["real"]), self.D(self.G(batch["latent"]))
+            return discriminator_loss("vanilla", real_logits, fake_logits), self.judge_statistics(real_logits, fake_logits)
+    result = training.check_d_phase(Undetached)
+    assert not result and "detach" in result.hint and "into G" in result.hint
+
+
+def test_lesions_present_in_the_truth_are_named():
+    def everything_in_the_output(output, target, lesion_mask):  # invented and kept true lesions alike
+        labelled = lambda mask: ndimage.label(mask)[1]
+        return (labelled(ndimage.gaussian_filter(output - target, 1) > 15) +
+                labelled(ndimage.gaussian_filter(output - target, 1) < -15) +
+                labelled(lesion_mask & (np.abs(output - target) < 15)))
+    result = images.check_invented_lesions(everything_in_the_output)
+    assert not result and "present in the truth too" in result.hint
