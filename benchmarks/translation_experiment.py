@@ -6,6 +6,7 @@ unpaired low-dose CT denoising beside the stored pix2pix and pixel-loss U-Net ru
     python benchmarks/translation_experiment.py --arms matched --out /tmp/a.json  # a part (e.g. in parallel)
     python benchmarks/translation_experiment.py --merge /tmp/a.json /tmp/b.json --out /tmp/all.json   # join parts
     python benchmarks/translation_experiment.py --denoising                       # unpaired LDCT, 3 seeds
+    python benchmarks/translation_experiment.py --denoising --residual            # ... with G(x) = x + R(x)
 
 Writes the results (settings, provenance, per-run values, hierarchical-bootstrap summaries, paired differences,
 timings) and an .npz of example images (marked SYNTHETIC) beside them, by default into a new folder under runs/;
@@ -55,6 +56,8 @@ def main() -> None:
     parser.add_argument("--n-train", type=int, default=None, help="subjects, half per domain (default: 128 MR-CT, 256)")
     parser.add_argument("--n-test", type=int, default=None, help="test images (default: 32 MR-CT, 48 denoising)")
     parser.add_argument("--denoising", action="store_true", help="unpaired low-dose CT instead of MR <-> CT")
+    parser.add_argument("--residual", action="store_true",
+                        help="denoising: residual generators, G(x) = x + R(x), as tutorial 31's U-Nets")
     parser.add_argument("--stored", default="benchmarks/results/enhancement_classroom.json",
                         help="the enhancement results whose pix2pix and pixel runs the denoising is set beside")
     parser.add_argument("--profile", default="classroom")
@@ -62,7 +65,8 @@ def main() -> None:
     parser.add_argument("--out", default=None, help="results JSON (default: a new folder under runs/)")
     parser.add_argument("--merge", nargs="+", type=Path, help="join these result files into --out and stop")
     args = parser.parse_args()
-    name = f"{'unpaired_denoising' if args.denoising else 'translation'}_{args.profile}.json"
+    name = (f"unpaired_denoising{'_residual' if args.residual else ''}_{args.profile}.json" if args.denoising
+            else f"translation_{args.profile}.json")
     args.out = args.out or str(Path("runs") / f"translation-{time.strftime('%Y%m%d-%H%M%S')}" / name)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     if args.merge:
@@ -75,7 +79,7 @@ def main() -> None:
     started = time.perf_counter()
     if args.denoising:
         run_unpaired_denoising(seeds=seeds, size=args.size, profile=args.profile, stored=args.stored, out=args.out,
-                               num_threads=args.threads, **sizes)
+                               num_threads=args.threads, **({"residual": True} if args.residual else {}), **sizes)
     else:
         run_translation_experiment(args.arms.split(","), seeds=seeds, size=args.size, profile=args.profile,
                                    out=args.out, num_threads=args.threads, **sizes)
