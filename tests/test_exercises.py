@@ -209,13 +209,18 @@ def test_dice_smoothing_of_empty_masks_is_named():
     assert not result and "NaN" in result.hint and "smoothing" in result.hint
 
 
-def test_a_swapped_diagnosis_names_what_to_look_at_not_the_answer():
+def test_a_wrong_diagnosis_gets_one_neutral_hint_not_the_answer(monkeypatch):
     truth = training.RUN_DIAGNOSES
     swapped = {**truth, "run_a": truth["run_c"], "run_c": truth["run_a"]}
     result = training.check_diagnosis(lambda: swapped)
     assert not result and "run_a is not" in result.hint and "run_c is not" in result.hint
-    assert "look at the modes" in result.hint and "run_b" not in result.hint
+    assert "modes" in result.hint and "d_gap" in result.hint and "run_b" not in result.hint  # what to read
     assert f"run_a is {truth['run_a']!r}" not in result.hint
+    # the same runs named wrong under other true diagnoses get the same hint: it cannot tell which run is which
+    all_healthy = lambda: {run: "healthy" for run in truth}
+    hint = training.check_diagnosis(all_healthy).hint
+    monkeypatch.setattr(training, "RUN_DIAGNOSES", {"run_a": "D overfitting", "run_b": "mode collapse", "run_c": "healthy"})
+    assert training.check_diagnosis(all_healthy).hint == hint
 
 
 def test_the_shipped_runs_are_small_and_show_their_diagnosis():
