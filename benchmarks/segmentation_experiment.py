@@ -19,7 +19,7 @@ from pathlib import Path
 
 from medgan_nb.segment import run_segmentation_experiment
 
-SMOKE = {"sizes": (10,), "seeds": (0, 1), "steps": 40, "image_size": 32}
+SMOKE = {"sizes": (10,), "seeds": (0, 1), "steps": 120, "image_size": 32}
 "The smoke-size grid (seconds): what `32_segmentation` re-runs to check the stored smoke results."
 
 
