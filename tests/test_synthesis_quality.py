@@ -1,6 +1,6 @@
-"""The class-conditional lesion generator makes the class it is asked for, above chance: a classifier trained on real
-crops only (the judge) calls its painted metastases metastases, and its painted lesions on average the requested
-class, above chance (1/3).
+"""The class-conditional lesion generator makes the class it is asked for: a classifier trained on real crops only
+(the judge) calls its painted metastases metastases, and its painted lesions on average the requested class, above
+chance (1/3).
 
 The generator is `lesion-inpaint` (the inpainting arm of nbs/33): its requested class is an input, as a conditional
 DCGAN's label is. The conditional DCGAN itself collapses at this budget (all its images are judged "metastasis",
