@@ -81,13 +81,24 @@ def test_the_index_links_every_page_with_its_title_and_description(site):
 
 
 def test_each_page_embeds_its_figures(site):
-    "Both lessons of the subset show figures: each page carries them as PNG data URIs, and refers to no other file."
+    "Both lessons of the subset show figures: each page carries them as PNG data URIs, and links no image file."
     out, _, _, _ = site
     for page in ("31_enhancement.html", "exercise_07_ct_windows.html"):
         text = (out / page).read_text()
         assert embedded_images(text) >= 1, page
         assert not re.findall(r'<img[^>]+src="(?!data:)', text), f"{page} links an image file"
     assert embedded_images((out / "31_enhancement.html").read_text()) >= 3
+
+
+def test_pages_load_their_scripts_from_the_site(site):
+    "MathJax and require.js are copied into the site and the pages point at the copies: the site reads offline."
+    out, _, _, _ = site
+    for page in ("31_enhancement.html", "exercise_07_ct_windows.html"):
+        text = (out / page).read_text()
+        scripts = re.findall(r'<script[^>]+src="([^"]+)"', text)
+        assert scripts and not [src for src in scripts if re.match(r"https?:", src)], (page, scripts)
+        assert all((out / src.split("?")[0]).is_file() for src in scripts), (page, scripts)
+    assert (out / "mathjax" / "MathJax.js").is_file()
 
 
 def test_the_exercise_page_is_the_student_version_run_to_the_end(site):

@@ -10,7 +10,9 @@ and fail their `assert`, which is allowed for those cells only (nbclient's `rais
 other cell fails the build. Everything executes from copies in a temporary folder, with a temporary copy of
 settings.ini whose runs_dir is temporary too, so the repository's tracked files are never touched (the git-ignored
 cache of datasets and the feature encoder is shared). Figures are PNG outputs, which nbconvert embeds in each page
-as data URIs: a page is one self-contained file. (Quarto, which `nbdev-docs` needs, cannot be installed offline.)
+as data URIs: a page is one self-contained file. The formulae are typeset by a copy of MathJax 2.7 in the site's
+`mathjax/` folder (from the `jupyter-server-mathjax` package, in the `classroom` extra), and require.js is voilà's
+copy, so the site reads offline too; without those packages the pages load both from their CDN. (Quarto, which `nbdev-docs` needs, cannot be installed offline.)
 
 Exit status: 0 when every lesson ran, 1 when one failed (its page is still written, with the error), 2 for bad usage.
 """
@@ -149,10 +151,44 @@ PAGE_BAR = ('<nav style="font:15px system-ui,sans-serif;padding:8px 16px;backgro
             '<a href="index.html">← all lessons</a> · {kind}{note}</nav>')
 
 
-def render(lesson: Lesson, notebook) -> str:
-    "One self-contained HTML page (PNG figures embedded as data URIs), with a bar linking back to the index."
+MATHJAX_DIR = "mathjax"
+MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe"  # the combined configuration jupyter-server-mathjax ships
+REQUIRE_JS = "require.min.js"  # nbconvert's lab template loads require.js (for widgets); voilà ships a copy
+
+
+def copy_scripts(out: Path, log=print) -> dict[str, str]:
+    """Copy the scripts the pages load into `out`: MathJax 2.7 (jupyter-server-mathjax's static files) into
+    `out/mathjax/` and voilà's require.js; return the HTMLExporter options that point the pages at them (URLs
+    relative to `out`). A script whose package is not installed is left to nbconvert's CDN default, with a note."""
+    from jupyter_core.paths import jupyter_path
+    options = {}
+    try:
+        import jupyter_server_mathjax
+        static = Path(jupyter_server_mathjax.__file__).resolve().parent / "static"
+    except ImportError:
+        static = None
+    if static is not None and (static / "MathJax.js").is_file():
+        shutil.copytree(static, out / MATHJAX_DIR, ignore=shutil.ignore_patterns("*.map"))
+        options["mathjax_url"] = f"{MATHJAX_DIR}/MathJax.js?config={MATHJAX_CONFIG}"
+    else:
+        log("build_site: jupyter-server-mathjax is not installed, so the pages load MathJax from its CDN "
+            "(pip install -e '.[classroom]' to typeset formulae offline)")
+    copies = (Path(folder) / "voila" / "templates" / "base" / "static" / REQUIRE_JS for folder in jupyter_path())
+    require = next((copy for copy in copies if copy.is_file()), None)
+    if require is not None:
+        shutil.copy(require, out / REQUIRE_JS)
+        options["require_js_url"] = REQUIRE_JS
+    else:
+        log("build_site: voilà's require.js was not found, so the pages load it from its CDN")
+    return options
+
+
+def render(lesson: Lesson, notebook, scripts: dict[str, str] | None = None) -> str:
+    """One HTML page (PNG figures embedded as data URIs), with a bar linking back to the index; its scripts from
+    `scripts` (HTMLExporter options from `copy_scripts`; nbconvert's CDN defaults when None)."""
     from nbconvert import HTMLExporter
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(notebook, resources={"metadata": {"name": lesson.title}})
+    exporter = HTMLExporter(template_name="lab", **(scripts or {}))
+    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": lesson.title}})
     lesson.images = len(re.findall(r'<img[^>]+src="data:image/', body))
     note = (" — the student version: the checks report “not yet” until the exercise is done"
             if lesson.kind == "exercise" else "")
@@ -208,6 +244,7 @@ def build(patterns: list[str] | None, out: Path, timeout: int = 600, log=print) 
     if not lessons:
         raise SystemExit(f"build_site: no lesson matches {patterns}")
     prepare_out(out)
+    scripts = copy_scripts(out, log)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="medgan-site-") as folder:
         work = Path(folder)
@@ -224,7 +261,7 @@ def build(patterns: list[str] | None, out: Path, timeout: int = 600, log=print) 
                 lesson_env = {**env, "MEDGAN_PROFILE": "classroom"}
             log(f"build_site: running {lesson.kind} {lesson.source.name} ...")
             notebook = execute(lesson, path, lesson_env, timeout)
-            (out / lesson.page).write_text(render(lesson, notebook), encoding="utf-8")
+            (out / lesson.page).write_text(render(lesson, notebook, scripts), encoding="utf-8")
             log(f"build_site: {lesson.source.name}: {lesson.seconds:.0f} s, {lesson.images} figure(s)"
                 + (f", FAILED: {lesson.error}" if lesson.error else "") + f" -> {out / lesson.page}")
     total = time.perf_counter() - start
