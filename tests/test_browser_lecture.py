@@ -4,7 +4,8 @@ What an instructor does: start a run from a terminal, serve its folder's lecture
 `medgan lecture RUN_DIR` (what `./workbench.sh lecture RUN_DIR` runs) and open the printed URL on the projector.
 The test checks that the page follows the run (its step count grows while the run trains), that it has no button
 at all, and that its text is larger than the notebook dashboard's, which it measures on `watch_run` of the same
-folder served by voilà the same way. The lecture screen is screenshotted mid-training to test-artifacts/lecture.png.
+folder served by voilà the same way, and that the whole screen, hint and caption included, fits 1920 x 1080. The
+lecture screen is screenshotted mid-training to test-artifacts/lecture.png.
 
 Chromium: the `chromium` fixture of test_browser_dashboard.py (installed with apt-get when missing and we are root;
 otherwise the test is skipped with the reason printed).
@@ -156,6 +157,12 @@ def test_lecture_screen_in_voila(chromium, tmp_path):
                 time.sleep(2.0)  # let the latest plot and grid arrive
                 ARTIFACTS.mkdir(exist_ok=True)
                 page.screenshot(path=str(ARTIFACTS / "lecture.png"))
+                # a projector shows one screen: everything, hint and caption included, inside 1920 x 1080
+                figures["lecture_bottom_px"] = page.evaluate(
+                    "() => Math.max(...[...document.querySelectorAll('.medgan-lecture *')]"
+                    ".filter(e => e.getClientRects().length).map(e => e.getBoundingClientRect().bottom))")
+                figures["scroll_height_px"] = page.evaluate("() => document.documentElement.scrollHeight")
+                assert figures["lecture_bottom_px"] <= 1080 and figures["scroll_height_px"] <= 1080, figures
                 figures["page_errors"] = page_errors
                 assert not page_errors, page_errors
             except BaseException:
