@@ -4,8 +4,9 @@ What an instructor does: start a run from a terminal, serve its folder's lecture
 `medgan lecture RUN_DIR` (what `./workbench.sh lecture RUN_DIR` runs) and open the printed URL on the projector.
 The test checks that the page follows the run (its step count grows while the run trains), that it has no button
 at all, and that its text is larger than the notebook dashboard's, which it measures on `watch_run` of the same
-folder served by voilà the same way, and that the whole screen, hint and caption included, fits 1920 x 1080. The
-lecture screen is screenshotted mid-training to test-artifacts/lecture.png.
+folder served by voilà the same way, and that the whole screen, hint and caption included, fits 1920 x 1080. Then
+the repository's page, served by plain voilà, takes its run and scale from the URL (`?run=RUN_DIR&scale=1.5`) and,
+without a run, says how to name one. The lecture screen is screenshotted mid-training to test-artifacts/lecture.png.
 
 Chromium: the `chromium` fixture of test_browser_dashboard.py (installed with apt-get when missing and we are root;
 otherwise the test is skipped with the reason printed).
@@ -21,6 +22,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -163,6 +165,29 @@ def test_lecture_screen_in_voila(chromium, tmp_path):
                     ".filter(e => e.getClientRects().length).map(e => e.getBoundingClientRect().bottom))")
                 figures["scroll_height_px"] = page.evaluate("() => document.documentElement.scrollHeight")
                 assert figures["lecture_bottom_px"] <= 1080 and figures["scroll_height_px"] <= 1080, figures
+                page.close()
+                end(server)
+
+                # 3. the repository's page served by plain voilà: the run and the scale come from the URL
+                port, token = free_port(), secrets.token_hex(12)
+                page_server = start([sys.executable, "-m", "voila", str(REPO / "nbs" / "lecture" / "40_lecture_screen.ipynb"),
+                                     "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}", f"--token={token}"],
+                                    tmp_path / "voila-page.log", env={"MEDGAN_RUN": "", "MEDGAN_LECTURE_SCALE": ""})
+                processes.append(page_server)
+                url = f"http://127.0.0.1:{port}/?token={token}"
+                wait_for_server(page_server, url, tmp_path / "voila-page.log")
+                helped = context.new_page()
+                helped.goto(url, timeout=120_000)
+                help_text = helped.locator(".medgan-lecture-help").inner_text(timeout=120_000)
+                assert "?run=RUN_DIR" in help_text, help_text
+                helped.close()
+                queried = open_page(context, f"{url}&{urllib.parse.urlencode({'run': str(run_dir), 'scale': 1.5})}",
+                                    ".medgan-lecture", page_errors)
+                figures["query_title"] = queried.locator(".medgan-lecture .medgan-title").inner_text()
+                figures["query_font_px"] = queried.locator(".medgan-lecture .medgan-progress").evaluate(FONT_SIZE_JS)
+                assert run_dir.name in figures["query_title"], figures
+                assert figures["query_font_px"] == round(1.5 * figures["normal_font_px"]), figures
+                queried.close()
                 figures["page_errors"] = page_errors
                 assert not page_errors, page_errors
             except BaseException:
