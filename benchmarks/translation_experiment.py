@@ -7,6 +7,7 @@ unpaired low-dose CT denoising beside the stored pix2pix and pixel-loss U-Net ru
     python benchmarks/translation_experiment.py --merge /tmp/a.json /tmp/b.json --out /tmp/all.json   # join parts
     python benchmarks/translation_experiment.py --denoising                       # unpaired LDCT, 3 seeds
     python benchmarks/translation_experiment.py --denoising --residual            # ... with G(x) = x + R(x)
+    python benchmarks/translation_experiment.py --paired-anchor --seeds 0         # pix2pix on paired MR -> CT, a part
 
 Writes the results (settings, provenance, per-run values, hierarchical-bootstrap summaries, paired differences,
 timings) and an .npz of example images (marked SYNTHETIC) beside them, by default into a new folder under runs/;
@@ -22,7 +23,7 @@ import torch
 
 from medgan_nb.core import write_json
 from medgan_nb.enhance import save_example_images
-from medgan_nb.translation import TRANSLATION_ARMS, run_translation_experiment, run_unpaired_denoising
+from medgan_nb.translation import TRANSLATION_ARMS, run_paired_anchor, run_translation_experiment, run_unpaired_denoising
 
 
 def merge(parts: list[Path], out: Path) -> dict:
@@ -58,15 +59,21 @@ def main() -> None:
     parser.add_argument("--denoising", action="store_true", help="unpaired low-dose CT instead of MR <-> CT")
     parser.add_argument("--residual", action="store_true",
                         help="denoising: residual generators, G(x) = x + R(x), as tutorial 31's U-Nets")
-    parser.add_argument("--stored", default="benchmarks/results/enhancement_classroom.json",
-                        help="the enhancement results whose pix2pix and pixel runs the denoising is set beside")
+    parser.add_argument("--paired-anchor", action="store_true",
+                        help="pix2pix on paired MR -> CT heads, beside the stored matched CycleGAN runs (--stored)")
+    parser.add_argument("--stored", default=None,
+                        help="the results set beside: enhancement_classroom.json for --denoising (the default), "
+                             "translation_classroom.json for --paired-anchor (the default)")
     parser.add_argument("--profile", default="classroom")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default=None, help="results JSON (default: a new folder under runs/)")
     parser.add_argument("--merge", nargs="+", type=Path, help="join these result files into --out and stop")
     args = parser.parse_args()
     name = (f"unpaired_denoising{'_residual' if args.residual else ''}_{args.profile}.json" if args.denoising
+            else f"translation_pix2pix_anchor_{args.profile}.json" if args.paired_anchor
             else f"translation_{args.profile}.json")
+    args.stored = args.stored or ("benchmarks/results/enhancement_classroom.json" if args.denoising
+                                  else f"benchmarks/results/translation_{args.profile}.json")
     args.out = args.out or str(Path("runs") / f"translation-{time.strftime('%Y%m%d-%H%M%S')}" / name)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     if args.merge:
@@ -80,6 +87,9 @@ def main() -> None:
     if args.denoising:
         run_unpaired_denoising(seeds=seeds, size=args.size, profile=args.profile, stored=args.stored, out=args.out,
                                num_threads=args.threads, **({"residual": True} if args.residual else {}), **sizes)
+    elif args.paired_anchor:
+        run_paired_anchor(seeds=seeds, size=args.size, profile=args.profile, stored=args.stored, out=args.out,
+                          num_threads=args.threads, **sizes)
     else:
         run_translation_experiment(args.arms.split(","), seeds=seeds, size=args.size, profile=args.profile,
                                    out=args.out, num_threads=args.threads, **sizes)
