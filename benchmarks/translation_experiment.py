@@ -8,6 +8,7 @@ unpaired low-dose CT denoising beside the stored pix2pix and pixel-loss U-Net ru
     python benchmarks/translation_experiment.py --denoising                       # unpaired LDCT, 3 seeds
     python benchmarks/translation_experiment.py --denoising --residual            # ... with G(x) = x + R(x)
     python benchmarks/translation_experiment.py --paired-anchor --seeds 0         # pix2pix on paired MR -> CT, a part
+    python benchmarks/translation_experiment.py --arms matched --hidden-noise 8,32,128 --hidden-blur 1  # stronger
 
 Writes the results (settings, provenance, per-run values, hierarchical-bootstrap summaries, paired differences,
 timings) and an .npz of example images (marked SYNTHETIC) beside them, by default into a new folder under runs/;
@@ -59,6 +60,9 @@ def main() -> None:
     parser.add_argument("--denoising", action="store_true", help="unpaired low-dose CT instead of MR <-> CT")
     parser.add_argument("--residual", action="store_true",
                         help="denoising: residual generators, G(x) = x + R(x), as tutorial 31's U-Nets")
+    parser.add_argument("--hidden-noise", default=None, help="MR <-> CT: the hidden-information test's noise (HU), e.g. 2,8,32,128")
+    parser.add_argument("--hidden-quantum", default=None, help="... its quantisation steps (HU), e.g. 8,32,128,512")
+    parser.add_argument("--hidden-blur", default=None, help="... its Gaussian blurs (px), e.g. 0.5,1,2")
     parser.add_argument("--paired-anchor", action="store_true",
                         help="pix2pix on paired MR -> CT heads, beside the stored matched CycleGAN runs (--stored)")
     parser.add_argument("--stored", default=None,
@@ -91,8 +95,11 @@ def main() -> None:
         run_paired_anchor(seeds=seeds, size=args.size, profile=args.profile, stored=args.stored, out=args.out,
                           num_threads=args.threads, **sizes)
     else:
+        numbers = lambda text: [float(value) for value in text.split(",")]
+        hidden = {key: numbers(text) for key, text in (("noise_hu", args.hidden_noise), ("quantum_hu", args.hidden_quantum),
+                                                       ("blur_px", args.hidden_blur)) if text}
         run_translation_experiment(args.arms.split(","), seeds=seeds, size=args.size, profile=args.profile,
-                                   out=args.out, num_threads=args.threads, **sizes)
+                                   out=args.out, num_threads=args.threads, hidden=hidden or None, **sizes)
     print(f"wrote {args.out} in {time.perf_counter() - started:.0f} s")
 
 
