@@ -10,9 +10,10 @@ and fail their `assert`, which is allowed for those cells only (nbclient's `rais
 other cell fails the build. Everything executes from copies in a temporary folder, with a temporary copy of
 settings.ini whose runs_dir is temporary too, so the repository's tracked files are never touched (the git-ignored
 cache of datasets and the feature encoder is shared). Figures are PNG outputs, which nbconvert embeds in each page
-as data URIs: a page is one self-contained file. The formulae are typeset by a copy of MathJax 2.7 in the site's
-`mathjax/` folder (from the `jupyter-server-mathjax` package, in the `classroom` extra), and require.js is voilà's
-copy, so the site reads offline too; without those packages the pages load both from their CDN. (Quarto, which `nbdev-docs` needs, cannot be installed offline.)
+as data URIs. The pages' scripts are copied into the site: MathJax 2.7 into `mathjax/` (from the
+`jupyter-server-mathjax` package, in the `classroom` extra) and voilà's require.js, so the site reads offline too;
+without those packages the pages load both from their CDN. Widgets whose state a page embeds still load the ipywidgets
+HTML manager from its CDN. (Quarto, which `nbdev-docs` needs, cannot be installed offline.)
 
 Exit status: 0 when every lesson ran, 1 when one failed (its page is still written, with the error), 2 for bad usage.
 """
